@@ -1,0 +1,51 @@
+# CX Hub: `make run` starts the demo (SQLite, embedded broker, web + worker + beat); `make test` tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench loadtest install install-test messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml package.json
+	$(PY) -m pip install --quiet -e '.[test]'
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py recompute_kpis --full
+	@echo
+	@echo "CX Hub is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "Demo logins: manager / cxhub-manager-demo, agent / cxhub-agent-demo,"
+	@echo "             surveyadmin / cxhub-surveys-demo, admin / cxhub-admin-demo"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A cxhub worker -B --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/gunicorn cxhub.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	  --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(L)ss' & \
+	wait
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) manage.py bench
+
+clean:
+	rm -rf var/*.sqlite3* var/celery var/cache var/celerybeat-schedule*

@@ -1,0 +1,85 @@
+"""Shared API plumbing: pagination, error shape, and the permission classes every app uses."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, permissions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict | list:
+    """Turn a model/service ValidationError into DRF's field-error shape."""
+    if hasattr(error, "error_dict"):
+        return {
+            field: [str(msg) for err in errors for msg in err.messages]
+            for field, errors in error.error_dict.items()
+        }
+    return {"detail": " ".join(str(m) for m in error.messages)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus domain errors from services: ValidationError -> 400, integrity -> 409."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        logger.info("integrity conflict in %s: %s", context.get("view"), exc)
+        return Response(
+            {"detail": "This conflicts with existing data (duplicate or still referenced)."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"detail": response.data}
+    return response
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions, with `view_*` required for reads too (the stock class lets any
+    authenticated user read)."""
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+
+def has_perms(*perms: str):
+    """A permission class requiring every Django permission named: has_perms('x.view_y')."""
+
+    class _HasPerms(permissions.BasePermission):
+        def has_permission(self, request, view) -> bool:
+            user = request.user
+            return bool(user and user.is_authenticated and user.has_perms(perms))
+
+    _HasPerms.__name__ = "HasPerms_" + "_".join(p.replace(".", "_") for p in perms)
+    return _HasPerms

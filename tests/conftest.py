@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Throttle counters and cached figures must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def manager(db):
+    return factories.make_manager()
+
+
+@pytest.fixture
+def agent(db):
+    return factories.make_agent()
+
+
+@pytest.fixture
+def survey_admin(db):
+    return factories.make_survey_admin()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_admin()
+
+
+def _database_url_for_subprocess() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real `celery worker` process on the configured Redis broker, using the test database.
+
+    Tests using it must commit their data (transactional_db) so the worker can see it.
+    """
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis"):
+        pytest.skip("needs CELERY_BROKER_URL=redis://... (the embedded broker is for `make run`)")
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url_for_subprocess(),
+        CELERY_BROKER_URL=broker,
+        CX_CELERY_DEFAULT_QUEUE=queue,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cxhub",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    from cxhub.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"celery worker exited early:\n{process.stdout.read()}")
+        replies = app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1.0)
+        if replies:
+            break
+    else:
+        process.kill()
+        pytest.fail("celery worker did not answer a ping within 60 s")
+
+    class Worker:
+        def __init__(self) -> None:
+            self.process = process
+            self.queue = queue
+
+        def call(self, task_name: str, *args, timeout: float = 60, **kwargs):
+            result = app.send_task(task_name, args=args, kwargs=kwargs, queue=queue)
+            return result.get(timeout=timeout)
+
+    yield Worker()
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()

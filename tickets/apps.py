@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketsConfig(AppConfig):
+    name = "tickets"
+    verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from cxhub.navigation import NavEntry, register
+
+        register(NavEntry(_("Tickets"), "tickets:queue", "tickets.view_ticket", 20))
