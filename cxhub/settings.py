@@ -111,7 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_cxhub.sqlite3")}
+    # A file (not :memory:) so a real worker process can share the test database; the tag keeps
+    # parallel test runs (xdist workers, several checkouts) apart.
+    _test_tag = os.environ.get("CX_TEST_TAG", "") + os.environ.get("PYTEST_XDIST_WORKER", "")
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_cxhub{_test_tag}.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

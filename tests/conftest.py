@@ -16,9 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache():
-    """Throttle counters and cached figures must not leak from one test into the next."""
-    cache.clear()
+def _private_cache(settings):
+    """Each test gets an empty in-process cache: throttle counters and cached figures never leak
+    between tests, and clearing it never flushes a Redis database a worker's queue lives in.
+    Tests about cross-process limits switch to Redis themselves."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{time.monotonic_ns()}",
+        }
+    }
     yield
     cache.clear()
 
