@@ -18,6 +18,7 @@ def _beat_schedule() -> dict:
     every = float(os.environ.get("CX_RECOMPUTE_EVERY", "300"))
     return {
         "recompute-kpis": {"task": "metrics.tasks.recompute_kpis", "schedule": every},
+        "send-due-invitations": {"task": "surveys.tasks.send_due_invitations", "schedule": 60.0},
         "reconcile-kpis-nightly": {
             "task": "metrics.tasks.recompute_kpis_full",
             "schedule": 24 * 3600.0,
