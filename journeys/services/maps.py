@@ -1,0 +1,758 @@
+"""Writes for journey maps: settings, stages, lanes, touchpoints, opportunities, revisions, and the
+JSON document used for export, import, revision snapshots and the nested journeys API.
+
+Every edit records a JourneyRevision in the same transaction, so the history is never behind the
+map and a failed edit leaves neither a change nor a revision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from journeys import overlay
+from journeys.models import (
+    Department,
+    Journey,
+    JourneyRevision,
+    Opportunity,
+    Persona,
+    Stage,
+    StageTouchpoint,
+    Touchpoint,
+)
+
+DOCUMENT_FORMAT = "cxhub.journey/1"
+# The KPI keys of PRODUCT.md an opportunity may promise to move (journeys cannot import metrics).
+KPI_KEYS = (
+    "nps",
+    "csat",
+    "csat_mean",
+    "ces",
+    "response_rate",
+    "closed_loop_rate",
+    "frt",
+    "frt_business",
+    "resolution_time",
+    "resolution_time_business",
+    "fcr",
+    "sla_breach_rate",
+    "ticket_volume",
+    "backlog",
+    "reopen_rate",
+    "churn_rate",
+    "retention_rate",
+    "stage_conversion",
+    "drop_off",
+    "open_rate",
+    "click_rate",
+    "conversion_rate",
+)
+BASELINE_DAYS = 90
+MAX_STAGES = 30
+MAX_TOUCHPOINTS_PER_STAGE = 40
+MAX_OPPORTUNITIES = 200
+LANE_FIELDS = ("goals", "actions", "thoughts", "pain_points", "opportunities")
+
+STAGE_HAS_EVENTS = "Stage '{value}' has journey events and cannot be removed."
+STAGE_SLUG_TAKEN = "This journey already has a stage '{value}'."
+TOUCHPOINT_ALREADY_IN_STAGE = "Touchpoint '{value}' is already in this stage."
+UNKNOWN_TOUCHPOINTS = "Unknown touchpoints: {value}."
+UNKNOWN_STAGES = "Unknown stages: {value}."
+UNKNOWN_PERSONA = "Unknown persona '{value}'."
+UNKNOWN_DEPARTMENT = "Unknown department '{value}'."
+UNKNOWN_KPI = "Unknown KPI '{value}'."
+JOURNEY_SLUG_TAKEN = "A journey with slug '{value}' already exists."
+DUPLICATE_STAGE_SLUG = "Stage slug '{value}' appears twice."
+NOT_AN_OBJECT = "Expected a JSON object."
+NOT_A_LIST = "Expected a list."
+NUL_NOT_ALLOWED = "Null characters are not allowed."
+TOO_LONG = "At most {limit} characters."
+TOO_MANY = "At most {limit} items."
+REQUIRED = "This field is required."
+BAD_SLUG = "Use letters, numbers, hyphens or underscores."
+BAD_EMOTION = "The emotion score is a whole number from -2 to 2."
+BAD_WINDOW = "The conversion window is a whole number of days from 1 to 365."
+BAD_DATE = "Use a date as YYYY-MM-DD."
+BAD_CHOICE = "'{value}' is not one of {choices}."
+BAD_NUMBER = "Expected a number."
+MOVE_DIRECTIONS = ("up", "down")
+
+
+# ---------------------------------------------------------------- document parsing
+
+
+@dataclass
+class StageData:
+    slug: str
+    name: str
+    lanes: dict
+    emotion_score: int | None
+    owner_department: Department | None
+    touchpoints: list[Touchpoint]
+
+
+@dataclass
+class OpportunityData:
+    title: str
+    how_might_we: str
+    stage_slugs: list[str]
+    touchpoints: list[Touchpoint]
+    status: str
+    kpi_key: str
+    target_change: float | None
+
+
+@dataclass
+class JourneyData:
+    settings: dict
+    stages: list[StageData]
+    opportunities: list[OpportunityData]
+
+
+def _text(value, field: str, *, limit: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError({field: _("Expected text.")})
+    if "\x00" in value:
+        raise ValidationError({field: NUL_NOT_ALLOWED})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: REQUIRED})
+    if len(value) > limit:
+        raise ValidationError({field: TOO_LONG.format(limit=limit)})
+    return value
+
+
+def _slug(value, field: str, *, limit: int = 60) -> str:
+    value = _text(value, field, limit=limit, required=True)
+    if slugify(value) != value.lower() or value != value.lower():
+        raise ValidationError({field: BAD_SLUG})
+    return value
+
+
+def _list(value, field: str, *, limit: int) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError({field: NOT_A_LIST})
+    if len(value) > limit:
+        raise ValidationError({field: TOO_MANY.format(limit=limit)})
+    return value
+
+
+def _emotion(value, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -2 <= value <= 2:
+        raise ValidationError({field: BAD_EMOTION})
+    return value
+
+
+def _touchpoints_by_slug(slugs_by_field: dict[str, list[str]]) -> dict[str, Touchpoint]:
+    """One query for every touchpoint the document names; unknown slugs are named in the error."""
+    wanted = {slug for slugs in slugs_by_field.values() for slug in slugs}
+    found = {tp.slug: tp for tp in Touchpoint.objects.filter(slug__in=wanted)}
+    for field, slugs in slugs_by_field.items():
+        missing = sorted({slug for slug in slugs if slug not in found})
+        if missing:
+            raise ValidationError({field: UNKNOWN_TOUCHPOINTS.format(value=", ".join(missing))})
+    return found
+
+
+def journey_document_parse(data, *, with_settings: bool = True) -> JourneyData:
+    """Validate a journey document (export format) completely before anything is written.
+
+    Errors name the place, e.g. {"stages[2].touchpoints": "Unknown touchpoints: fax-desk."}.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError({"document": NOT_AN_OBJECT})
+    settings: dict = {}
+    if with_settings:
+        settings["name"] = _text(data.get("name"), "name", limit=150, required=True)
+        settings["description"] = _text(data.get("description"), "description", limit=5000)
+        persona_slug = data.get("persona")
+        settings["persona"] = None
+        if persona_slug not in (None, ""):
+            persona_slug = _text(persona_slug, "persona", limit=50)
+            settings["persona"] = Persona.objects.filter(slug=persona_slug).first()
+            if settings["persona"] is None:
+                raise ValidationError({"persona": UNKNOWN_PERSONA.format(value=persona_slug)})
+        state = data.get("state", Journey.State.CURRENT)
+        if state not in Journey.State.values:
+            raise ValidationError(
+                {"state": BAD_CHOICE.format(value=state, choices=", ".join(Journey.State.values))}
+            )
+        settings["state"] = state
+        window = data.get("conversion_window_days", 30)
+        if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 365:
+            raise ValidationError({"conversion_window_days": BAD_WINDOW})
+        settings["conversion_window_days"] = window
+        review_due = data.get("review_due")
+        settings["review_due"] = None
+        if review_due not in (None, ""):
+            parsed = parse_date(review_due) if isinstance(review_due, str) else None
+            if parsed is None:
+                raise ValidationError({"review_due": BAD_DATE})
+            settings["review_due"] = parsed
+
+    raw_stages = _list(data.get("stages"), "stages", limit=MAX_STAGES)
+    touchpoint_slugs: dict[str, list[str]] = {}
+    departments = {d.slug: d for d in Department.objects.all()}
+    stages: list[StageData] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_stages):
+        where = f"stages[{index}]"
+        if not isinstance(raw, dict):
+            raise ValidationError({where: NOT_AN_OBJECT})
+        slug = _slug(raw.get("slug"), f"{where}.slug")
+        if slug in seen:
+            raise ValidationError({f"{where}.slug": DUPLICATE_STAGE_SLUG.format(value=slug)})
+        seen.add(slug)
+        lanes = {
+            lane: _text(raw.get(lane), f"{where}.{lane}", limit=5000) for lane in LANE_FIELDS
+        }
+        department_slug = raw.get("owner_department")
+        department = None
+        if department_slug not in (None, ""):
+            department = departments.get(department_slug)
+            if department is None:
+                raise ValidationError(
+                    {
+                        f"{where}.owner_department": UNKNOWN_DEPARTMENT.format(
+                            value=_text(department_slug, f"{where}.owner_department", limit=50)
+                        )
+                    }
+                )
+        slugs = _list(
+            raw.get("touchpoints"), f"{where}.touchpoints", limit=MAX_TOUCHPOINTS_PER_STAGE
+        )
+        slugs = [_text(s, f"{where}.touchpoints", limit=60, required=True) for s in slugs]
+        if len(set(slugs)) != len(slugs):
+            raise ValidationError({f"{where}.touchpoints": _("A touchpoint appears twice.")})
+        touchpoint_slugs[f"{where}.touchpoints"] = slugs
+        stages.append(
+            StageData(
+                slug=slug,
+                name=_text(raw.get("name"), f"{where}.name", limit=120, required=True),
+                lanes=lanes,
+                emotion_score=_emotion(raw.get("emotion_score"), f"{where}.emotion_score"),
+                owner_department=department,
+                touchpoints=[],
+            )
+        )
+        stages[-1].touchpoints = slugs  # resolved below, once for the whole document
+
+    raw_opportunities = _list(data.get("opportunities"), "opportunities", limit=MAX_OPPORTUNITIES)
+    opportunity_raw: list[tuple[str, dict]] = []
+    for index, raw in enumerate(raw_opportunities):
+        where = f"opportunities[{index}]"
+        if not isinstance(raw, dict):
+            raise ValidationError({where: NOT_AN_OBJECT})
+        slugs = _list(raw.get("touchpoints"), f"{where}.touchpoints", limit=100)
+        touchpoint_slugs[f"{where}.touchpoints"] = [
+            _text(s, f"{where}.touchpoints", limit=60, required=True) for s in slugs
+        ]
+        opportunity_raw.append((where, raw))
+
+    found = _touchpoints_by_slug(touchpoint_slugs)
+    for index, stage in enumerate(stages):
+        stage.touchpoints = [found[slug] for slug in touchpoint_slugs[f"stages[{index}].touchpoints"]]
+
+    opportunities: list[OpportunityData] = []
+    for where, raw in opportunity_raw:
+        stage_slugs = _list(raw.get("stages"), f"{where}.stages", limit=MAX_STAGES)
+        missing = sorted({str(s) for s in stage_slugs if s not in seen})
+        if missing:
+            raise ValidationError(
+                {f"{where}.stages": UNKNOWN_STAGES.format(value=", ".join(missing))}
+            )
+        status = raw.get("status", Opportunity.Status.OPEN)
+        if status not in Opportunity.Status.values:
+            raise ValidationError(
+                {
+                    f"{where}.status": BAD_CHOICE.format(
+                        value=status, choices=", ".join(Opportunity.Status.values)
+                    )
+                }
+            )
+        kpi_key = _text(raw.get("kpi_key"), f"{where}.kpi_key", limit=40)
+        if kpi_key and kpi_key not in KPI_KEYS:
+            raise ValidationError({f"{where}.kpi_key": UNKNOWN_KPI.format(value=kpi_key)})
+        target = raw.get("target_change")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
+            raise ValidationError({f"{where}.target_change": BAD_NUMBER})
+        opportunities.append(
+            OpportunityData(
+                title=_text(raw.get("title"), f"{where}.title", limit=200, required=True),
+                how_might_we=_text(raw.get("how_might_we"), f"{where}.how_might_we", limit=5000),
+                stage_slugs=list(stage_slugs),
+                touchpoints=[found[s] for s in touchpoint_slugs[f"{where}.touchpoints"]],
+                status=status,
+                kpi_key=kpi_key,
+                target_change=float(target) if target is not None else None,
+            )
+        )
+    return JourneyData(settings=settings, stages=stages, opportunities=opportunities)
+
+
+# ---------------------------------------------------------------- document writing
+
+
+def journey_snapshot(journey: Journey) -> dict:
+    """The journey's settings, stages, lanes and touchpoints as a JSON-ready document."""
+    stages = (
+        journey.stages.select_related("owner_department")
+        .prefetch_related("stage_touchpoints__touchpoint")
+        .order_by("order", "id")
+    )
+    return {
+        "format": DOCUMENT_FORMAT,
+        "slug": journey.slug,
+        "name": journey.name,
+        "description": journey.description,
+        "persona": journey.persona.slug if journey.persona_id else None,
+        "state": journey.state,
+        "conversion_window_days": journey.conversion_window_days,
+        "review_due": journey.review_due.isoformat() if journey.review_due else None,
+        "stages": [
+            {
+                "slug": stage.slug,
+                "name": stage.name,
+                **{lane: getattr(stage, lane) for lane in LANE_FIELDS},
+                "emotion_score": stage.emotion_score,
+                "owner_department": (
+                    stage.owner_department.slug if stage.owner_department_id else None
+                ),
+                "touchpoints": [
+                    link.touchpoint.slug
+                    for link in sorted(stage.stage_touchpoints.all(), key=lambda x: (x.order, x.id))
+                ],
+            }
+            for stage in stages
+        ],
+    }
+
+
+def journey_export(journey: Journey) -> dict:
+    """The export document: the snapshot plus the journey's opportunities."""
+    document = journey_snapshot(journey)
+    document["opportunities"] = [
+        {
+            "title": opp.title,
+            "how_might_we": opp.how_might_we,
+            "stages": sorted(stage.slug for stage in opp.stages.all()),
+            "touchpoints": sorted(tp.slug for tp in opp.touchpoints.all()),
+            "status": opp.status,
+            "kpi_key": opp.kpi_key,
+            "target_change": opp.target_change,
+        }
+        for opp in journey.opportunity_set.prefetch_related("stages", "touchpoints")
+    ]
+    return document
+
+
+def _apply_stages(journey: Journey, stages: list[StageData]) -> None:
+    """Make the journey's stages exactly `stages` (matched by slug), in that order."""
+    existing = {stage.slug: stage for stage in journey.stages.all()}
+    wanted = {data.slug for data in stages}
+    for slug, stage in existing.items():
+        if slug not in wanted:
+            if stage.events.exists():
+                raise ValidationError({"stages": STAGE_HAS_EVENTS.format(value=slug)})
+            stage.delete()
+    for order, data in enumerate(stages):
+        stage = existing.get(data.slug) or Stage(journey=journey, slug=data.slug)
+        stage.name = data.name
+        stage.order = order
+        stage.emotion_score = data.emotion_score
+        stage.owner_department = data.owner_department
+        for lane, value in data.lanes.items():
+            setattr(stage, lane, value)
+        stage.full_clean(validate_unique=False)
+        stage.save()
+        StageTouchpoint.objects.filter(stage=stage).delete()
+        StageTouchpoint.objects.bulk_create(
+            StageTouchpoint(stage=stage, touchpoint=touchpoint, order=position)
+            for position, touchpoint in enumerate(data.touchpoints)
+        )
+
+
+def _apply_settings(journey: Journey, settings: dict) -> None:
+    for name, value in settings.items():
+        setattr(journey, name, value)
+    journey.full_clean(validate_unique=False)
+    journey.save()
+
+
+@transaction.atomic
+def journey_import(*, data, actor, slug: str | None = None) -> Journey:
+    """Create a journey, its stages and opportunities from a document: all of it, or nothing."""
+    slug = _slug(slug if slug is not None else data.get("slug") if isinstance(data, dict) else None, "slug")
+    parsed = journey_document_parse(data)
+    if Journey.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
+    journey = Journey(slug=slug, owner=actor if _is_user(actor) else None)
+    _apply_settings(journey, parsed.settings)
+    _apply_stages(journey, parsed.stages)
+    stages = {stage.slug: stage for stage in journey.stages.all()}
+    for item in parsed.opportunities:
+        opportunity = Opportunity(
+            journey=journey,
+            title=item.title,
+            how_might_we=item.how_might_we,
+            status=item.status,
+            kpi_key=item.kpi_key,
+            target_change=item.target_change,
+            solved_at=timezone.now() if item.status == Opportunity.Status.SOLVED else None,
+        )
+        opportunity.full_clean()
+        opportunity.save()
+        opportunity.stages.set([stages[s] for s in item.stage_slugs])
+        opportunity.touchpoints.set(item.touchpoints)
+    revision_record(journey=journey, author=actor, summary=_("Imported"))
+    return journey
+
+
+def _is_user(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+# ---------------------------------------------------------------- revisions
+
+
+def revision_record(*, journey: Journey, author, summary: str) -> JourneyRevision:
+    """Snapshot the journey as the next revision (call inside the edit's transaction)."""
+    # Lock the journey row so two concurrent edits cannot take the same revision number.
+    Journey.objects.select_for_update().filter(pk=journey.pk).first()
+    last = journey.revisions.aggregate(last=Max("number"))["last"] or 0
+    return JourneyRevision.objects.create(
+        journey=journey,
+        number=last + 1,
+        author=author if _is_user(author) else None,
+        summary=summary[:200],
+        snapshot=journey_snapshot(journey),
+    )
+
+
+@transaction.atomic
+def revision_restore(*, revision: JourneyRevision, actor) -> JourneyRevision:
+    """Bring the journey back to an earlier snapshot; the restore is itself a new revision."""
+    journey = revision.journey
+    parsed = journey_document_parse(revision.snapshot)
+    _apply_settings(journey, parsed.settings)
+    _apply_stages(journey, parsed.stages)
+    return revision_record(
+        journey=journey,
+        author=actor,
+        summary=_("Restored revision %(number)s") % {"number": revision.number},
+    )
+
+
+@transaction.atomic
+def revision_publish(*, revision: JourneyRevision, actor, today: date | None = None) -> JourneyRevision:
+    """Publish a revision and freeze its touchpoints' KPI values over the last 90 days."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=BASELINE_DAYS - 1)
+    slugs = sorted(
+        {slug for stage in revision.snapshot.get("stages", []) for slug in stage["touchpoints"]}
+    )
+    touchpoints = dict(Touchpoint.objects.filter(slug__in=slugs).values_list("id", "slug"))
+    values = overlay.baseline(list(touchpoints), start, today)
+    revision.is_published = True
+    revision.baseline = {
+        "start": start.isoformat(),
+        "end": today.isoformat(),
+        "published_by": actor.get_username() if _is_user(actor) else "",
+        "values": {
+            touchpoints[tp_id]: kpis for tp_id, kpis in values.items() if tp_id in touchpoints
+        },
+    }
+    revision.save(update_fields=["is_published", "baseline"])
+    return revision
+
+
+# ---------------------------------------------------------------- journey edits
+
+
+@transaction.atomic
+def journey_create(
+    *,
+    slug: str,
+    name: str,
+    actor,
+    persona: Persona | None = None,
+    state: str = Journey.State.CURRENT,
+    conversion_window_days: int = 30,
+    owner=None,
+    review_due: date | None = None,
+    description: str = "",
+) -> Journey:
+    if Journey.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
+    journey = Journey(
+        slug=slug,
+        name=name,
+        persona=persona,
+        state=state,
+        conversion_window_days=conversion_window_days,
+        owner=owner,
+        review_due=review_due,
+        description=description,
+    )
+    journey.full_clean()
+    journey.save()
+    revision_record(journey=journey, author=actor, summary=_("Created"))
+    return journey
+
+
+JOURNEY_EDITABLE = (
+    "name",
+    "description",
+    "persona",
+    "state",
+    "conversion_window_days",
+    "owner",
+    "review_due",
+)
+
+
+@transaction.atomic
+def journey_update(*, journey: Journey, actor, **changes) -> Journey:
+    unknown = set(changes) - set(JOURNEY_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(journey, name, value)
+    journey.full_clean()
+    journey.save()
+    revision_record(journey=journey, author=actor, summary=_("Settings changed"))
+    return journey
+
+
+@transaction.atomic
+def journey_duplicate(*, journey: Journey, actor, slug: str, name: str) -> Journey:
+    """Copy a journey as a future-state version (based_on the original), opportunities included."""
+    document = journey_export(journey)
+    document.update(name=name, state=Journey.State.FUTURE)
+    copy = journey_import(data=document, actor=actor, slug=slug)
+    copy.based_on = journey
+    copy.persona = journey.persona
+    copy.save(update_fields=["based_on", "persona", "updated_at"])
+    return copy
+
+
+def _renumber_stages(journey: Journey) -> None:
+    for order, stage in enumerate(journey.stages.order_by("order", "id")):
+        if stage.order != order:
+            Stage.objects.filter(pk=stage.pk).update(order=order)
+
+
+@transaction.atomic
+def stage_add(*, journey: Journey, slug: str, name: str, actor) -> Stage:
+    if journey.stages.filter(slug=slug).exists():
+        raise ValidationError({"slug": STAGE_SLUG_TAKEN.format(value=slug)})
+    if journey.stages.count() >= MAX_STAGES:
+        raise ValidationError({"slug": TOO_MANY.format(limit=MAX_STAGES)})
+    last = journey.stages.aggregate(last=Max("order"))["last"]
+    stage = Stage(journey=journey, slug=slug, name=name, order=0 if last is None else last + 1)
+    stage.full_clean()
+    stage.save()
+    revision_record(
+        journey=journey, author=actor, summary=_("Stage %(name)s added") % {"name": name}
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, direction: str, actor) -> Stage:
+    """Swap a stage with its neighbour; orders stay 0..n-1."""
+    if direction not in MOVE_DIRECTIONS:
+        raise ValidationError({"direction": BAD_CHOICE.format(value=direction, choices="up, down")})
+    journey = stage.journey
+    _renumber_stages(journey)
+    ordered = list(journey.stages.order_by("order", "id"))
+    index = next(i for i, s in enumerate(ordered) if s.pk == stage.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for order, item in enumerate(ordered):
+            Stage.objects.filter(pk=item.pk).update(order=order)
+        revision_record(
+            journey=journey,
+            author=actor,
+            summary=_("Stage %(name)s moved %(direction)s")
+            % {"name": stage.name, "direction": direction},
+        )
+    stage.refresh_from_db()
+    return stage
+
+
+@transaction.atomic
+def stage_remove(*, stage: Stage, actor) -> None:
+    if stage.events.exists():
+        raise ValidationError({"stage": STAGE_HAS_EVENTS.format(value=stage.slug)})
+    journey = stage.journey
+    name = stage.name
+    stage.delete()
+    _renumber_stages(journey)
+    revision_record(
+        journey=journey, author=actor, summary=_("Stage %(name)s removed") % {"name": name}
+    )
+
+
+STAGE_EDITABLE = ("name", "emotion_score", "owner_department", *LANE_FIELDS)
+
+
+@transaction.atomic
+def stage_update(*, stage: Stage, actor, **changes) -> Stage:
+    """Rename a stage or fill its lanes."""
+    unknown = set(changes) - set(STAGE_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(stage, name, value)
+    stage.full_clean()
+    stage.save()
+    revision_record(
+        journey=stage.journey,
+        author=actor,
+        summary=_("Lanes of %(name)s edited") % {"name": stage.name},
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_touchpoint_add(*, stage: Stage, touchpoint: Touchpoint, actor) -> StageTouchpoint:
+    if stage.stage_touchpoints.filter(touchpoint=touchpoint).exists():
+        raise ValidationError(
+            {"touchpoint": TOUCHPOINT_ALREADY_IN_STAGE.format(value=touchpoint.slug)}
+        )
+    if stage.stage_touchpoints.count() >= MAX_TOUCHPOINTS_PER_STAGE:
+        raise ValidationError({"touchpoint": TOO_MANY.format(limit=MAX_TOUCHPOINTS_PER_STAGE)})
+    last = stage.stage_touchpoints.aggregate(last=Max("order"))["last"]
+    link = StageTouchpoint.objects.create(
+        stage=stage, touchpoint=touchpoint, order=0 if last is None else last + 1
+    )
+    revision_record(
+        journey=stage.journey,
+        author=actor,
+        summary=_("%(touchpoint)s added to %(stage)s")
+        % {"touchpoint": touchpoint.name, "stage": stage.name},
+    )
+    return link
+
+
+@transaction.atomic
+def stage_touchpoint_move(*, link: StageTouchpoint, direction: str, actor) -> None:
+    if direction not in MOVE_DIRECTIONS:
+        raise ValidationError({"direction": BAD_CHOICE.format(value=direction, choices="up, down")})
+    ordered = list(link.stage.stage_touchpoints.order_by("order", "id"))
+    index = next(i for i, item in enumerate(ordered) if item.pk == link.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for order, item in enumerate(ordered):
+        StageTouchpoint.objects.filter(pk=item.pk).update(order=order)
+    revision_record(
+        journey=link.stage.journey,
+        author=actor,
+        summary=_("Touchpoints of %(stage)s reordered") % {"stage": link.stage.name},
+    )
+
+
+@transaction.atomic
+def stage_touchpoint_remove(*, link: StageTouchpoint, actor) -> None:
+    stage = link.stage
+    name = link.touchpoint.name
+    link.delete()
+    for order, item in enumerate(stage.stage_touchpoints.order_by("order", "id")):
+        StageTouchpoint.objects.filter(pk=item.pk).update(order=order)
+    revision_record(
+        journey=stage.journey,
+        author=actor,
+        summary=_("%(touchpoint)s removed from %(stage)s")
+        % {"touchpoint": name, "stage": stage.name},
+    )
+
+
+def _baseline_for(*, kpi_key: str, touchpoints: list[Touchpoint], today: date) -> float | None:
+    """The mean of the touchpoints' frozen values of one KPI (None when nothing is measured)."""
+    if not kpi_key or not touchpoints:
+        return None
+    values = overlay.baseline(
+        [tp.id for tp in touchpoints], today - timedelta(days=BASELINE_DAYS - 1), today
+    )
+    numbers = [
+        kpis.get(kpi_key) for kpis in values.values() if kpis.get(kpi_key) is not None
+    ]
+    return sum(numbers) / len(numbers) if numbers else None
+
+
+@transaction.atomic
+def opportunity_save(
+    *,
+    journey: Journey,
+    actor,
+    title: str,
+    opportunity: Opportunity | None = None,
+    how_might_we: str = "",
+    stages: list[Stage] | tuple = (),
+    touchpoints: list[Touchpoint] | tuple = (),
+    owner=None,
+    status: str = Opportunity.Status.OPEN,
+    kpi_key: str = "",
+    target_change: float | None = None,
+) -> Opportunity:
+    """Create or edit an opportunity. Its KPI baseline is frozen the first time it names a KPI,
+    so 'solved' can later be judged by the measured change since."""
+    if kpi_key and kpi_key not in KPI_KEYS:
+        raise ValidationError({"kpi_key": UNKNOWN_KPI.format(value=kpi_key)})
+    foreign = [stage.slug for stage in stages if stage.journey_id != journey.pk]
+    if foreign:
+        raise ValidationError({"stages": UNKNOWN_STAGES.format(value=", ".join(foreign))})
+    opportunity = opportunity or Opportunity(journey=journey)
+    was_solved = opportunity.status == Opportunity.Status.SOLVED and opportunity.pk
+    kpi_changed = opportunity.kpi_key != kpi_key
+    opportunity.title = title
+    opportunity.how_might_we = how_might_we
+    opportunity.owner = owner
+    opportunity.status = status
+    opportunity.kpi_key = kpi_key
+    opportunity.target_change = target_change
+    if status == Opportunity.Status.SOLVED and not was_solved:
+        opportunity.solved_at = timezone.now()
+    elif status != Opportunity.Status.SOLVED:
+        opportunity.solved_at = None
+    if kpi_changed or (opportunity.baseline_value is None and kpi_key):
+        opportunity.baseline_value = _baseline_for(
+            kpi_key=kpi_key, touchpoints=list(touchpoints), today=timezone.localdate()
+        )
+    opportunity.full_clean()
+    opportunity.save()
+    opportunity.stages.set(stages)
+    opportunity.touchpoints.set(touchpoints)
+    revision_record(
+        journey=journey, author=actor, summary=_("Opportunity %(title)s saved") % {"title": title}
+    )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, actor) -> None:
+    journey = opportunity.journey
+    title = opportunity.title
+    opportunity.delete()
+    revision_record(
+        journey=journey, author=actor, summary=_("Opportunity %(title)s removed") % {"title": title}
+    )
