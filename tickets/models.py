@@ -7,6 +7,7 @@ messages and status history, in one place, and stored so metrics can aggregate t
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -131,7 +132,7 @@ class Ticket(models.Model):
 
     reference = models.CharField(max_length=20, unique=True)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[ProhibitNullCharactersValidator()])
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="tickets")
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="tickets")
@@ -205,8 +206,11 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField()
+    body = models.TextField(validators=[ProhibitNullCharactersValidator()])
     created_at = models.DateTimeField(default=timezone.now)
+    # The public message an agent opened the ticket with for the customer: it starts the
+    # conversation and is never the first response (PRODUCT.md, frt).
+    is_opening = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
