@@ -25,8 +25,10 @@ def ticket_list(*, user) -> QuerySet[Ticket]:
     if sees_all_tickets(user):
         return tickets
     return tickets.filter(
-        Q(department__members=user) | Q(assignee=user) | Q(department__isnull=True)
-    ).distinct()
+        Q(department__in=user.cx_departments.values("pk"))
+        | Q(assignee=user)
+        | Q(department__isnull=True)
+    )
 
 
 def message_list(*, ticket: Ticket, user) -> QuerySet[Message]:
