@@ -1,0 +1,320 @@
+"""REST API for surveys (PRODUCT.md v1): survey CRUD for survey admins, invitations, public
+response submission (throttled in the service layer) and response lists for managers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response as ApiResponse
+
+from cxhub.api import Conflict, ModelPermissions, Pagination, has_perms
+from journeys.api import StrictSerializer
+from journeys.models import Channel, Touchpoint
+from journeys.services import customer_resolve
+from surveys import selectors, services
+from surveys.models import Invitation, Question, Response, Survey
+from surveys.selectors import SCORE_GROUPS, ResponseFilters
+from surveys.services import throttle
+
+
+class StrictPlainSerializer(serializers.Serializer):
+    """A plain serializer that refuses fields it does not name."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This field is not accepted here."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Question
+        fields = ["key", "type", "text", "scale", "choices", "required", "low_label", "high_label"]
+
+
+class SurveySerializer(StrictSerializer):
+    touchpoint = serializers.SlugRelatedField(slug_field="slug", queryset=Touchpoint.objects.all())
+    # Questions are validated by the service (types, scales, choices, unique keys).
+    questions = serializers.ListField(
+        child=serializers.DictField(), max_length=50, required=False, write_only=True
+    )
+    url = serializers.SerializerMethodField()
+    response_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "slug",
+            "name",
+            "touchpoint",
+            "title",
+            "intro",
+            "thank_you",
+            "languages",
+            "default_language",
+            "is_active",
+            "starts_at",
+            "ends_at",
+            "min_sample",
+            "is_anonymous",
+            "invitation_only",
+            "is_post_ticket",
+            "post_ticket_delay_minutes",
+            "follow_up_enabled",
+            "follow_up_nps_max",
+            "follow_up_csat_bottom",
+            "questions",
+            "url",
+            "response_count",
+        ]
+        read_only_fields = ["url", "response_count"]
+
+    def get_url(self, survey: Survey) -> str:
+        from django.conf import settings
+        from django.urls import reverse
+
+        return settings.CX_BASE_URL.rstrip("/") + reverse("surveys:public", args=[survey.slug])
+
+    def get_response_count(self, survey: Survey) -> int:
+        count = getattr(survey, "response_count", None)
+        return count if count is not None else survey.responses.count()
+
+    def to_representation(self, survey):
+        data = super().to_representation(survey)
+        data["questions"] = QuestionSerializer(survey.questions.all(), many=True).data
+        return data
+
+    def create(self, validated_data):
+        return services.survey_create(
+            created_by=self.context["request"].user,
+            questions=validated_data.pop("questions", []),
+            **validated_data,
+        )
+
+    def update(self, survey, validated_data):
+        return services.survey_update(survey=survey, **validated_data)
+
+
+class SurveyViewSet(viewsets.ModelViewSet):
+    serializer_class = SurveySerializer
+    permission_classes = [ModelPermissions]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.survey_list(user=self.request.user).prefetch_related("questions")
+
+    def get_permissions(self):
+        if self.action == "responses" and self.request.method == "POST":
+            return [permissions.AllowAny()]
+        if self.action == "responses":
+            return [has_perms("surveys.view_response")()]
+        if self.action == "invitations":
+            return [has_perms("surveys.add_invitation")()]
+        return super().get_permissions()
+
+    def perform_destroy(self, instance) -> None:
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict("This survey has responses or invitations; deactivate it instead.") from None
+
+    def _survey(self, slug: str) -> Survey:
+        survey = selectors.survey_for_public(slug=slug)
+        if survey is None:
+            raise exceptions.NotFound()
+        return survey
+
+    @extend_schema(request=None, responses=None)
+    @action(detail=True, methods=["post"])
+    def invitations(self, request, slug=None):
+        survey = self._survey(slug)
+        payload = InvitationInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        customer = customer_resolve(external_id=data["customer"])
+        invitation = services.invitation_create(
+            survey=survey,
+            customer=customer,
+            channel=data.get("channel"),
+            language=data.get("language", ""),
+            deliver=data.get("send_email", False),
+        )
+        if invitation.status == Invitation.Status.SUPPRESSED:
+            return ApiResponse(
+                {"detail": invitation.suppressed_reason, "status": invitation.status},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return ApiResponse(
+            {
+                "token": invitation.token,
+                "url": services.invitation_url(invitation),
+                "status": invitation.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=None)
+    @action(detail=True, methods=["get", "post"])
+    def responses(self, request, slug=None):
+        if request.method == "GET":
+            survey = self._survey(slug)
+            return ResponseViewSet.list_for(request, self, extra={"survey": survey.slug})
+        survey = self._survey(slug)
+        payload = ResponseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            response = services.response_submit(
+                survey=survey,
+                answers=data["answers"],
+                customer_ref=data.get("customer") or None,
+                channel=data.get("channel") or None,
+                invitation_token=data.get("invitation") or None,
+                submitted_at=data.get("submitted_at"),
+                language=data.get("language") or None,
+                user=request.user if request.user.is_authenticated else None,
+                client_ip=throttle.client_ip(request),
+            )
+        except throttle.RateLimited as limited:
+            raise exceptions.Throttled(wait=limited.retry_after) from None
+        except services.AnswersInvalid as invalid:
+            return ApiResponse(
+                {"answers": {key: [message] for key, message in invalid.errors.items()}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except DjangoValidationError:
+            raise
+        return ApiResponse(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationInputSerializer(StrictPlainSerializer):
+    customer = serializers.CharField(max_length=100)
+    channel = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Channel.objects.all(), required=False, allow_null=True
+    )
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    send_email = serializers.BooleanField(required=False, default=False)
+
+
+class ResponseInputSerializer(StrictPlainSerializer):
+    # Values stay raw JSON: the service checks each against its question's type strictly.
+    answers = serializers.JSONField()
+    customer = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    channel = serializers.SlugField(max_length=20, required=False, allow_blank=True)
+    invitation = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    submitted_at = serializers.DateTimeField(required=False)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+    def validate_answers(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Answers must be an object of question keys and values.")
+        if len(value) > 60:
+            raise serializers.ValidationError("Too many answers.")
+        return value
+
+
+class ResponseOutputSerializer(serializers.ModelSerializer):
+    survey = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    touchpoint = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    customer = serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    answers = serializers.SerializerMethodField()
+    follow_up = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Response
+        fields = [
+            "id",
+            "survey",
+            "touchpoint",
+            "channel",
+            "customer",
+            "language",
+            "submitted_at",
+            "nps_score",
+            "csat_score",
+            "csat_scale",
+            "ces_score",
+            "has_comment",
+            "ticket",
+            "answers",
+            "follow_up",
+        ]
+
+    def get_answers(self, response: Response) -> dict:
+        result = {}
+        for answer in response.answers.all():
+            qtype = answer.question.type
+            if qtype == Question.Type.YES_NO:
+                value = bool(answer.number)
+            elif qtype == Question.Type.MULTI_CHOICE:
+                value = answer.choices
+            elif answer.number is not None:
+                value = answer.number
+            else:
+                value = answer.text
+            result[answer.question.key] = value
+        return result
+
+    def get_follow_up(self, response: Response) -> dict | None:
+        follow_up = getattr(response, "follow_up", None)
+        if follow_up is None:
+            return None
+        return {
+            "ticket": follow_up.ticket.reference,
+            "reason": follow_up.reason,
+            "status": selectors.closed_loop_status(response),
+        }
+
+
+class ResponseFilterSerializer(StrictPlainSerializer):
+    survey = serializers.SlugField(required=False)
+    touchpoint = serializers.SlugField(required=False)
+    channel = serializers.SlugField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    score_group = serializers.ChoiceField(choices=sorted(SCORE_GROUPS), required=False)
+    language = serializers.ChoiceField(choices=services.available_languages(), required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "The end date is before the start date."})
+        return attrs
+
+
+class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ResponseOutputSerializer
+    permission_classes = [has_perms("surveys.view_response")]
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.response_list(user=self.request.user).prefetch_related(
+            "answers__question"
+        )
+
+    def list(self, request, *args, **kwargs):
+        return self.list_for(request, self)
+
+    @staticmethod
+    def list_for(request, view, extra: dict | None = None):
+        params = {key: request.query_params.get(key) for key in request.query_params}
+        payload = ResponseFilterSerializer(data=params)
+        payload.is_valid(raise_exception=True)
+        data = {k: v for k, v in payload.validated_data.items() if k not in ("page", "page_size")}
+        data.update(extra or {})
+        queryset = selectors.response_list(
+            user=request.user, filters=ResponseFilters(**data)
+        ).prefetch_related("answers__question")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=view)
+        return paginator.get_paginated_response(ResponseOutputSerializer(page, many=True).data)

@@ -1,0 +1,285 @@
+"""Answering a survey: every answer validated against its question, one transaction, one response
+per invitation enforced by the database, and the closed-loop follow-up opened for detractors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.models import Customer
+from journeys.services import channel_by_slug, customer_resolve, effective_time
+from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.services import throttle
+
+logger = logging.getLogger(__name__)
+
+MAX_COMMENT = 5000
+SURVEY_INACTIVE = _("This survey is not active.")
+SURVEY_NOT_STARTED = _("This survey has not opened yet.")
+SURVEY_ENDED = _("This survey has closed.")
+INVITATION_REQUIRED = _("This survey is answered by invitation only.")
+CUSTOMER_MISMATCH = _("The customer does not match the invitation.")
+UNKNOWN_LANGUAGE = _("This survey is not offered in that language.")
+ANSWERS_NOT_OBJECT = _("Answers must be an object of question keys and values.")
+ANSWER_UNKNOWN_QUESTION = _("Unknown question.")
+ANSWER_REQUIRED = _("This question is required.")
+ANSWER_NULL = _("Leave a question out to skip it; null is not an answer.")
+ANSWER_NPS = _("Give a whole number from 0 to 10.")
+ANSWER_SCALE = _("Give a whole number from 1 to %(max)s.")
+ANSWER_YES_NO = _("Answer true or false.")
+ANSWER_CHOICE = _("Choose one of the offered options.")
+ANSWER_MULTI = _("Choose one or more of the offered options, each once.")
+ANSWER_TEXT = _("Give a text of at most %(max)s characters.")
+ANSWER_NUL = _("Text may not contain NUL characters.")
+
+
+class AnswersInvalid(ValidationError):
+    """Answers that do not fit their questions; `errors` maps each question key to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__({"answers": [f"{key}: {message}" for key, message in errors.items()]})
+
+
+class AlreadyAnswered(IntegrityError):
+    """The invitation has its response already (an IntegrityError: the API's handler gives 409)."""
+
+
+class InvitationNotFound(Http404):
+    """Unknown, revoked or cancelled token, or a token of another survey: the same 404 for all."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _scale_max(question: Question) -> int:
+    if question.type == Question.Type.CES:
+        return 7
+    return question.scale or 5
+
+
+def clean_answer(question: Question, value: Any) -> dict[str, Any]:
+    """One answer as Answer fields, or ValueError(message). Types are strict: "7" and 7.5 are not
+    an NPS answer (the page converts its form strings before calling)."""
+    qtype = question.type
+    if value is None:
+        raise ValueError(str(ANSWER_NULL))
+    if qtype == Question.Type.NPS:
+        if not _is_int(value) or not 0 <= value <= 10:
+            raise ValueError(str(ANSWER_NPS))
+        return {"number": value}
+    if qtype in (Question.Type.CSAT, Question.Type.CES, Question.Type.RATING):
+        top = _scale_max(question)
+        if not _is_int(value) or not 1 <= value <= top:
+            raise ValueError(str(ANSWER_SCALE % {"max": top}))
+        return {"number": value}
+    if qtype == Question.Type.YES_NO:
+        if not isinstance(value, bool):
+            raise ValueError(str(ANSWER_YES_NO))
+        return {"number": int(value)}
+    values = [choice["value"] for choice in question.choices]
+    if qtype == Question.Type.CHOICE:
+        if not isinstance(value, str) or value not in values:
+            raise ValueError(str(ANSWER_CHOICE))
+        return {"text": value}
+    if qtype == Question.Type.MULTI_CHOICE:
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(set(map(str, value))) != len(value)
+            or not all(isinstance(item, str) and item in values for item in value)
+        ):
+            raise ValueError(str(ANSWER_MULTI))
+        return {"choices": [item for item in values if item in value]}
+    if not isinstance(value, str) or len(value) > MAX_COMMENT:
+        raise ValueError(str(ANSWER_TEXT % {"max": MAX_COMMENT}))
+    if "\x00" in value:
+        raise ValueError(str(ANSWER_NUL))
+    return {"text": value.strip()}
+
+
+def clean_answers(*, questions: list[Question], answers: Any) -> list[tuple[Question, dict]]:
+    """Validate every answer; collect all problems so the respondent sees them at once."""
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": ANSWERS_NOT_OBJECT})
+    by_key = {question.key: question for question in questions}
+    errors: dict[str, str] = {}
+    for key in answers:
+        if key not in by_key:
+            errors[str(key)[:60]] = str(ANSWER_UNKNOWN_QUESTION)
+    cleaned: list[tuple[Question, dict]] = []
+    for question in questions:
+        if question.key not in answers:
+            if question.required:
+                errors[question.key] = str(ANSWER_REQUIRED)
+            continue
+        try:
+            fields = clean_answer(question, answers[question.key])
+        except ValueError as error:
+            errors[question.key] = str(error)
+            continue
+        empty = fields.get("text") == "" and question.type == Question.Type.TEXT
+        if empty:
+            if question.required:
+                errors[question.key] = str(ANSWER_REQUIRED)
+            continue
+        cleaned.append((question, fields))
+    if errors:
+        raise AnswersInvalid(errors)
+    return cleaned
+
+
+def survey_open_check(*, survey: Survey, at: datetime) -> None:
+    """Refuse answers to an inactive survey or outside its window, with a clear message."""
+    if not survey.is_active:
+        raise ValidationError(SURVEY_INACTIVE, code="inactive")
+    if survey.starts_at and at < survey.starts_at:
+        raise ValidationError(SURVEY_NOT_STARTED, code="not_started")
+    if survey.ends_at and at >= survey.ends_at:
+        raise ValidationError(SURVEY_ENDED, code="ended")
+
+
+def invitation_resolve(
+    *, token: str, client_ip: str | None, survey: Survey | None = None
+) -> Invitation:
+    """The live invitation for `token` (of `survey` when given). Throttled per client address so
+    tokens cannot be guessed; unknown, revoked, cancelled and foreign tokens all give one 404."""
+    throttle.throttle_hit(scope=throttle.SURVEY_TOKEN, ident=client_ip)
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+        raise InvitationNotFound()
+    invitation = (
+        Invitation.objects.select_related("survey", "customer", "channel", "ticket")
+        .filter(token=token)
+        .exclude(
+            status__in=[
+                Invitation.Status.REVOKED,
+                Invitation.Status.CANCELLED,
+                Invitation.Status.SUPPRESSED,
+            ]
+        )
+        .first()
+    )
+    if invitation is None or (survey is not None and invitation.survey_id != survey.pk):
+        raise InvitationNotFound()
+    return invitation
+
+
+def is_public_exempt(user) -> bool:
+    """Integrations with surveys.add_response push responses in bulk: not the public budget."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("surveys.add_response"))
+
+
+def _denormalise(response: Response, cleaned: list[tuple[Question, dict]]) -> None:
+    seen: set[str] = set()
+    for question, fields in cleaned:
+        if question.type in seen:
+            continue
+        seen.add(question.type)
+        if question.type == Question.Type.NPS:
+            response.nps_score = fields["number"]
+        elif question.type == Question.Type.CSAT:
+            response.csat_score = fields["number"]
+            response.csat_scale = question.scale or 5
+        elif question.type == Question.Type.CES:
+            response.ces_score = fields["number"]
+        elif question.type == Question.Type.TEXT:
+            response.has_comment = bool(fields.get("text"))
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    survey: Survey,
+    answers: Any,
+    customer_ref: str | None = None,
+    channel: str | None = None,
+    invitation_token: str | None = None,
+    submitted_at: datetime | None = None,
+    language: str | None = None,
+    user=None,
+    client_ip: str | None = None,
+) -> Response:
+    """Record one response. Public callers (anonymous, or without surveys.add_response) spend the
+    shared per-address budget first; everything else is validated before the first write."""
+    if not is_public_exempt(user):
+        throttle.throttle_hit(scope=throttle.PUBLIC_SURVEY, ident=client_ip)
+    at = effective_time(user=user, requested=submitted_at)
+    # History imports carry past answers of surveys that may be closed by now.
+    importing = bool(
+        submitted_at is not None and user is not None and user.has_perm("journeys.import_history")
+    )
+    if not importing:
+        survey_open_check(survey=survey, at=at)
+
+    invitation = None
+    if invitation_token:
+        invitation = invitation_resolve(token=invitation_token, client_ip=client_ip, survey=survey)
+        if Response.objects.filter(invitation=invitation).exists():
+            raise AlreadyAnswered("This invitation has already been answered.")
+    elif survey.invitation_only:
+        raise ValidationError({"invitation": INVITATION_REQUIRED})
+
+    questions = list(survey.questions.all())
+    cleaned = clean_answers(questions=questions, answers=answers)
+
+    if language in (None, ""):
+        language = (invitation.language if invitation else "") or survey.default_language
+    if language not in (survey.languages or [survey.default_language]):
+        raise ValidationError({"language": UNKNOWN_LANGUAGE})
+
+    channel_obj = None
+    if channel:
+        channel_obj = channel_by_slug(channel)
+    elif invitation is not None and invitation.channel_id:
+        channel_obj = invitation.channel
+    else:
+        channel_obj = survey.touchpoint.channel
+
+    customer: Customer | None = None
+    if invitation is not None:
+        customer = invitation.customer
+        if customer_ref and customer_ref != customer.external_id:
+            raise ValidationError({"customer": CUSTOMER_MISMATCH})
+    elif customer_ref:
+        if not isinstance(customer_ref, str) or "\x00" in customer_ref or len(customer_ref) > 100:
+            raise ValidationError({"customer": _("Give the customer's external id (at most 100 characters).")})
+        customer = customer_resolve(external_id=customer_ref, seen_at=at)
+    if survey.is_anonymous:
+        customer = None
+
+    response = Response(
+        survey=survey,
+        customer=customer,
+        channel=channel_obj,
+        touchpoint_id=survey.touchpoint_id,
+        stage_id=survey.stage_id,
+        invitation=invitation,
+        language=language,
+        submitted_at=at,
+    )
+    if invitation is not None and invitation.ticket_id:
+        ticket = invitation.ticket
+        response.ticket = ticket
+        response.resolved_by_id = ticket.resolved_by_id
+        response.resolved_department_id = ticket.department_id
+    _denormalise(response, cleaned)
+    # The OneToOne on invitation makes a parallel second submit fail here (IntegrityError -> 409).
+    response.save()
+    Answer.objects.bulk_create(
+        [Answer(response=response, question=question, **fields) for question, fields in cleaned]
+    )
+    if invitation is not None:
+        Invitation.objects.filter(pk=invitation.pk).update(responded_at=at, updated_at=timezone.now())
+
+    from surveys.services.followups import follow_up_for_response
+
+    follow_up_for_response(response=response, answers=cleaned)
+    return response
