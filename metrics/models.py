@@ -39,3 +39,353 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_key} target {self.target}"
+
+
+# --- Rollups -------------------------------------------------------------------------------------
+# Additive parts per organisation-local day. Dimension columns are plain integers (0 = none) rather
+# than foreign keys: they are facts about the past, unique constraints then work on every database
+# (NULLs are never equal), and deleting a touchpoint never has to cascade into history.
+
+
+def _dim() -> models.IntegerField:
+    return models.IntegerField(default=0)
+
+
+def _count() -> models.BigIntegerField:
+    return models.BigIntegerField(default=0)
+
+
+def _sum() -> models.FloatField:
+    return models.FloatField(default=0.0)
+
+
+NPS_POINTS = tuple(range(0, 11))
+CSAT5_POINTS = tuple(range(1, 6))
+CSAT7_POINTS = tuple(range(1, 8))
+CES_POINTS = tuple(range(1, 8))
+
+
+class ResponseDaily(models.Model):
+    """Survey responses by submitted day: counts per answer point (sums and sums of squares follow
+    exactly from the point counts)."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    language = models.CharField(max_length=10, default="")
+    responses = _count()
+    for _p in NPS_POINTS:
+        locals()[f"nps_{_p}"] = _count()
+    for _p in CSAT5_POINTS:
+        locals()[f"csat5_{_p}"] = _count()
+    for _p in CSAT7_POINTS:
+        locals()[f"csat7_{_p}"] = _count()
+    for _p in CES_POINTS:
+        locals()[f"ces_{_p}"] = _count()
+    del _p
+
+    class Meta:
+        db_table = "metrics_response_daily"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
+                name="response_daily_key",
+            )
+        ]
+
+
+class FollowUpDaily(models.Model):
+    """Closed loop by the response's day: follow-ups triggered and answered in time."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    language = models.CharField(max_length=10, default="")
+    triggered = _count()
+    closed = _count()
+
+    class Meta:
+        db_table = "metrics_followup_daily"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
+                name="followup_daily_key",
+            )
+        ]
+
+
+class AnswerDaily(models.Model):
+    """Answer distribution per survey × question × value by the response's day."""
+
+    day = models.DateField()
+    survey_id = _dim()
+    question_id = _dim()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    language = models.CharField(max_length=10, default="")
+    value = models.CharField(max_length=200)
+    answers = _count()
+
+    class Meta:
+        db_table = "metrics_answer_daily"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "survey_id",
+                    "question_id",
+                    "touchpoint_id",
+                    "channel_id",
+                    "persona_id",
+                    "language",
+                    "value",
+                ],
+                name="answer_daily_key",
+            )
+        ]
+        indexes = [models.Index(fields=["survey_id", "day"], name="answer_daily_survey_day")]
+
+
+class TicketDims(models.Model):
+    day = models.DateField()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    category_id = _dim()
+    priority = models.CharField(max_length=10, default="")
+
+    KEY = ["day", "touchpoint_id", "channel_id", "persona_id", "category_id", "priority"]
+
+    class Meta:
+        abstract = True
+
+
+class TicketDaily(TicketDims):
+    """Tickets by creation day: volume, FCR, SLA and first-response parts."""
+
+    created = _count()
+    fcr = _count()
+    sla_total = _count()
+    sla_breached = _count()
+    frt_n = _count()
+    frt_sum = _sum()
+    frt_sumsq = _sum()
+    frtb_n = _count()
+    frtb_sum = _sum()
+    frtb_sumsq = _sum()
+
+    class Meta:
+        db_table = "metrics_ticket_daily"
+        constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="ticket_daily_key")]
+
+
+class ResolutionDaily(TicketDims):
+    """Tickets by the local day of their last resolution: resolution-time parts and reopens."""
+
+    resolved = _count()
+    reopened = _count()
+    res_n = _count()
+    res_sum = _sum()
+    res_sumsq = _sum()
+    resb_n = _count()
+    resb_sum = _sum()
+    resb_sumsq = _sum()
+
+    class Meta:
+        db_table = "metrics_resolution_daily"
+        constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="resolution_daily_key")]
+
+
+class TimeHistogram(TicketDims):
+    """Log-spaced histogram buckets of ticket durations (stats.bucket_of), for medians and p90."""
+
+    FRT, FRT_BUSINESS, RESOLUTION, RESOLUTION_BUSINESS = 0, 1, 2, 3
+    measure = models.SmallIntegerField()
+    bucket = models.SmallIntegerField()
+    tickets = _count()
+
+    class Meta:
+        db_table = "metrics_time_histogram"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[*TicketDims.KEY, "measure", "bucket"], name="time_histogram_key"
+            )
+        ]
+        indexes = [models.Index(fields=["measure", "day"], name="time_histogram_measure_day")]
+
+
+class BacklogFlow(TicketDims):
+    """Tickets entering (+) and leaving (-) the open backlog per day; the backlog at the end of a
+    day is the running sum of every earlier day, so it is exact for any date."""
+
+    CREATED, TRANSITION, UNTRACKED = 0, 1, 2
+    source = models.SmallIntegerField()
+    opened = _count()
+    closed = _count()
+
+    class Meta:
+        db_table = "metrics_backlog_flow"
+        constraints = [
+            models.UniqueConstraint(fields=[*TicketDims.KEY, "source"], name="backlog_flow_key")
+        ]
+
+
+class InvitationDaily(models.Model):
+    """Invitations by send day (suppressed ones were never sent) and how many were answered."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    language = models.CharField(max_length=10, default="")
+    sent = _count()
+    responded = _count()
+
+    class Meta:
+        db_table = "metrics_invitation_daily"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
+                name="invitation_daily_key",
+            )
+        ]
+
+
+class CustomerFlow(models.Model):
+    """Customers becoming active and churning per day; active at the start of a day is the running
+    sum of every earlier day."""
+
+    JOINED, CHURNED = 0, 1
+    day = models.DateField()
+    persona_id = _dim()
+    kind = models.SmallIntegerField()
+    customers = _count()
+
+    class Meta:
+        db_table = "metrics_customer_flow"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "persona_id", "kind"], name="customer_flow_key")
+        ]
+
+
+class EventDaily(models.Model):
+    """Journey events by day and type (engagement counts, stage entries)."""
+
+    day = models.DateField()
+    journey_id = _dim()
+    stage_id = _dim()
+    touchpoint_id = _dim()
+    channel_id = _dim()
+    persona_id = _dim()
+    type = models.CharField(max_length=10)
+    events = _count()
+
+    class Meta:
+        db_table = "metrics_event_daily"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "journey_id",
+                    "stage_id",
+                    "touchpoint_id",
+                    "channel_id",
+                    "persona_id",
+                    "type",
+                ],
+                name="event_daily_key",
+            )
+        ]
+
+
+class StageDay(models.Model):
+    """Per customer × stage × local day, the first and last event time. Stage conversion is not
+    additive over days (it depends on each customer's first stage-k event in the period), but from
+    this compact table it is exact for any period: an event at stage k+1 inside [first, first +
+    window] exists iff some day row has last_at >= first and first_at <= first + window."""
+
+    customer_id = models.BigIntegerField()
+    journey_id = _dim()
+    stage_id = _dim()
+    persona_id = _dim()
+    day = models.DateField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "metrics_stage_day"
+        constraints = [
+            models.UniqueConstraint(fields=["customer_id", "stage_id", "day"], name="stage_day_key")
+        ]
+        indexes = [models.Index(fields=["journey_id", "day"], name="stage_day_journey_day")]
+
+
+class RowDay(models.Model):
+    """Which local days each source row contributed to at the last recompute: an incremental run
+    must also redo the days a changed or deleted row used to count in."""
+
+    source = models.CharField(max_length=12)
+    row_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        db_table = "metrics_row_day"
+        indexes = [
+            models.Index(fields=["source", "row_id"], name="row_day_source_row"),
+            models.Index(fields=["day"], name="row_day_day"),
+        ]
+
+
+class FillState(models.Model):
+    """Per source (and one "all" row): the updated_at watermark, the highest id and the row count
+    seen at the last recompute, and when it finished."""
+
+    source = models.CharField(max_length=12, unique=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    max_id = models.BigIntegerField(default=0)
+    row_count = models.BigIntegerField(default=0)
+    last_computed = models.DateTimeField(null=True, blank=True)
+    last_full = models.DateTimeField(null=True, blank=True)
+    last_duration = models.FloatField(null=True, blank=True)
+    last_days = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "metrics_fill_state"
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.watermark}"
+
+
+class KpiAlert(models.Model):
+    """A target breach or a significant drop, created once and resolved when the KPI recovers."""
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", "Target breached"
+        DROP = "drop", "Significant drop"
+
+    target = models.ForeignKey(KpiTarget, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+    previous_value = models.FloatField(null=True, blank=True)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_target_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}"

@@ -1,0 +1,237 @@
+"""Writes of the metrics engine: rebuilding rollups (full or incremental) and KPI targets.
+
+rollups_refresh replaces whole days inside ONE transaction under a lock, so readers see the old or
+the new rows of a day, never half, and two recomputes never double count. recompute() decides which
+days to redo from updated_at watermarks (plus the days a changed or deleted row used to count in,
+from metrics.models.RowDay) and records the fill state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
+
+from journeys.models import Customer, JourneyEvent
+from metrics.models import FillState, KpiTarget, RowDay
+from metrics.rollups import build, day_runs, utc_ranges
+from surveys.models import FollowUp, Invitation, Response
+from tickets.models import StatusChange, Ticket
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = 0x6378_6B70  # "cxkp": the advisory lock every recompute takes
+# Rows whose transaction committed a little after a run began carry an updated_at older than that
+# run's watermark; re-reading this much overlap each time picks them up (idempotent).
+WATERMARK_OVERLAP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    model: type
+    time_fields: tuple[str, ...]
+
+
+SOURCES = [
+    Source("response", Response, ("submitted_at",)),
+    Source("ticket", Ticket, ("created_at", "resolved_at")),
+    Source("invitation", Invitation, ("sent_at",)),
+    Source("customer", Customer, ("active_since", "churned_at")),
+    Source("event", JourneyEvent, ("occurred_at",)),
+]
+
+
+@dataclass
+class RecomputeResult:
+    full: bool
+    days: list[date] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if self.full:
+            return f"full rebuild in {self.seconds:.2f} s"
+        if not self.days:
+            return f"nothing changed ({self.seconds:.2f} s)"
+        return (
+            f"{len(self.days)} day(s) from {self.days[0]} to {self.days[-1]} "
+            f"in {self.seconds:.2f} s"
+        )
+
+
+def _lock() -> None:
+    """Serialise recomputes for the rest of the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        return
+    # Elsewhere a write to the lock row takes the database's write lock (SQLite) or a row lock.
+    state, _ = FillState.objects.select_for_update().get_or_create(source="lock")
+    FillState.objects.filter(pk=state.pk).update(last_computed=timezone.now())
+
+
+def _delete_days(days: list[date] | None) -> None:
+    for model in build.ROLLUP_MODELS:
+        qs = model.objects.all()
+        if days is not None:
+            q = Q(pk__in=[])
+            for first, last in day_runs(days):
+                q |= Q(day__gte=first, day__lte=last)
+            qs = qs.filter(q)
+        qs._raw_delete(qs.db)
+
+
+def _rebuild(days: list[date] | None, progress: Callable[[str], None] | None = None) -> None:
+    _delete_days(days)
+    ranges = None if days is None else utc_ranges(days)
+    for name, builder in build.BUILDERS:
+        if progress:
+            progress(name)
+        builder(ranges)
+
+
+@transaction.atomic
+def rollups_refresh(*, days: Iterable[date], progress: Callable[[str], None] | None = None) -> int:
+    """Recompute the given local days of every rollup from raw rows; returns how many days."""
+    day_list = sorted(set(days))
+    if not day_list:
+        return 0
+    _lock()
+    _rebuild(day_list, progress)
+    return len(day_list)
+
+
+def _source_state(source: Source) -> dict:
+    totals = source.model.objects.aggregate(
+        watermark=Max("updated_at"), max_id=Max("id"), row_count=Count("id")
+    )
+    return {k: (v or 0) if k != "watermark" else v for k, v in totals.items()}
+
+
+def _distinct_days(qs, field_name: str) -> set[date]:
+    return set(
+        qs.filter(**{f"{field_name}__isnull": False})
+        .annotate(k_day=build.day_of(field_name))
+        .values_list("k_day", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def _dirty_days(source: Source, state: FillState, now_state: dict) -> set[date]:
+    since = state.watermark - WATERMARK_OVERLAP
+    changed = source.model.objects.filter(updated_at__gt=since)
+    days: set[date] = set()
+    for field_name in source.time_fields:
+        days |= _distinct_days(changed, field_name)
+    changed_ids = changed.values("id")
+    days |= set(
+        RowDay.objects.filter(source=source.name, row_id__in=changed_ids)
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    if source.name == "ticket":
+        days |= _distinct_days(StatusChange.objects.filter(ticket__in=changed_ids), "at")
+        # Closed loop: a follow-up ticket's first reply changes its response's day.
+        days |= _distinct_days(
+            FollowUp.objects.filter(ticket__in=changed_ids).select_related(None),
+            "response__submitted_at",
+        )
+    if source.name == "response":
+        days |= _distinct_days(
+            FollowUp.objects.filter(created_at__gt=since), "response__submitted_at"
+        )
+    inserted = source.model.objects.filter(id__gt=state.max_id).count()
+    if now_state["row_count"] < state.row_count + inserted:
+        # Some rows were deleted since the last run: redo every day a vanished row counted in.
+        gone = RowDay.objects.filter(source=source.name).filter(
+            ~Exists(source.model.objects.filter(id=OuterRef("row_id")))
+        )
+        days |= set(gone.values_list("day", flat=True).distinct())
+    return days
+
+
+def recompute(
+    *,
+    full: bool = False,
+    since: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RecomputeResult:
+    """Bring every rollup up to date. Incremental by default; `full` rebuilds everything;
+    `since` redoes every day from that date to today (plus whatever changed)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        _lock()
+        states = {s.name: FillState.objects.get_or_create(source=s.name)[0] for s in SOURCES}
+        now_states = {s.name: _source_state(s) for s in SOURCES}
+        never_filled = any(
+            states[s.name].watermark is None for s in SOURCES if now_states[s.name]["row_count"]
+        )
+        days: set[date] | None
+        if full or never_filled:
+            days = None
+            _rebuild(None, progress)
+        else:
+            days = set()
+            for source in SOURCES:
+                if states[source.name].watermark is None:
+                    continue
+                days |= _dirty_days(source, states[source.name], now_states[source.name])
+            if since is not None:
+                today = timezone.localdate()
+                days |= {since + timedelta(days=i) for i in range((today - since).days + 1)}
+            if days:
+                _rebuild(sorted(days), progress)
+        for source in SOURCES:
+            values = now_states[source.name]
+            FillState.objects.filter(source=source.name).update(
+                watermark=values["watermark"] or states[source.name].watermark,
+                max_id=values["max_id"],
+                row_count=values["row_count"],
+                last_computed=timezone.now(),
+            )
+        seconds = time.monotonic() - started
+        result = RecomputeResult(full=days is None, days=sorted(days or []), seconds=seconds)
+        all_state, _ = FillState.objects.get_or_create(source="all")
+        all_state.last_computed = timezone.now()
+        all_state.last_duration = seconds
+        all_state.last_days = len(result.days)
+        if result.full:
+            all_state.last_full = all_state.last_computed
+        all_state.save()
+    logger.info("KPI recompute: %s", result.describe())
+    return result
+
+
+TARGET_NOT_A_KPI = "Not a KPI key."
+TARGET_THRESHOLD_REQUIRED = "Give a target value."
+
+
+@transaction.atomic
+def kpi_target_set(
+    *,
+    kpi_key: str,
+    target: float,
+    touchpoint=None,
+    alert_threshold: float | None = None,
+    consecutive_periods: int = 1,
+) -> KpiTarget:
+    from metrics.kpis import KPIS
+
+    if kpi_key not in KPIS:
+        raise ValidationError({"kpi_key": TARGET_NOT_A_KPI})
+    existing = KpiTarget.objects.filter(kpi_key=kpi_key, touchpoint=touchpoint).first()
+    obj = existing or KpiTarget(kpi_key=kpi_key, touchpoint=touchpoint)
+    obj.target = target
+    obj.alert_threshold = alert_threshold
+    obj.consecutive_periods = consecutive_periods
+    obj.full_clean(validate_constraints=False)
+    obj.save()
+    return obj
