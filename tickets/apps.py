@@ -8,5 +8,8 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from cxhub.navigation import NavEntry, register
+        from journeys.timeline import register_timeline_provider
+        from tickets.timeline import ticket_entries
 
         register(NavEntry(_("Tickets"), "tickets:queue", "tickets.view_ticket", 20))
+        register_timeline_provider("tickets", ticket_entries)

@@ -1,0 +1,38 @@
+"""Display helpers for ticket pages: durations as an agent reads them."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """4 d 3 h, 3 h 05 min, 12 min, 40 s: the two largest units, absolute value."""
+    if seconds is None:
+        return "—"
+    total = int(abs(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    if minutes:
+        return _("%(m)d min") % {"m": minutes}
+    return _("%(s)d s") % {"s": secs}
+
+
+@register.filter
+def hours(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds / 3600:.2f}"
+
+
+@register.filter
+def negative(value: float | None) -> bool:
+    return value is not None and value < 0
