@@ -59,13 +59,23 @@ def _sum() -> models.FloatField:
     return models.FloatField(default=0.0)
 
 
+class Rollup(models.Model):
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.day}"
+
+
 NPS_POINTS = tuple(range(0, 11))
 CSAT5_POINTS = tuple(range(1, 6))
 CSAT7_POINTS = tuple(range(1, 8))
 CES_POINTS = tuple(range(1, 8))
 
 
-class ResponseDaily(models.Model):
+class ResponseDaily(Rollup):
     """Survey responses by submitted day: counts per answer point (sums and sums of squares follow
     exactly from the point counts)."""
 
@@ -95,7 +105,7 @@ class ResponseDaily(models.Model):
         ]
 
 
-class FollowUpDaily(models.Model):
+class FollowUpDaily(Rollup):
     """Closed loop by the response's day: follow-ups triggered and answered in time."""
 
     day = models.DateField()
@@ -116,7 +126,7 @@ class FollowUpDaily(models.Model):
         ]
 
 
-class AnswerDaily(models.Model):
+class AnswerDaily(Rollup):
     """Answer distribution per survey × question × value by the response's day."""
 
     day = models.DateField()
@@ -149,7 +159,7 @@ class AnswerDaily(models.Model):
         indexes = [models.Index(fields=["survey_id", "day"], name="answer_daily_survey_day")]
 
 
-class TicketDims(models.Model):
+class TicketDims(Rollup):
     day = models.DateField()
     touchpoint_id = _dim()
     channel_id = _dim()
@@ -233,7 +243,7 @@ class BacklogFlow(TicketDims):
         ]
 
 
-class InvitationDaily(models.Model):
+class InvitationDaily(Rollup):
     """Invitations by send day (suppressed ones were never sent) and how many were answered."""
 
     day = models.DateField()
@@ -254,7 +264,7 @@ class InvitationDaily(models.Model):
         ]
 
 
-class CustomerFlow(models.Model):
+class CustomerFlow(Rollup):
     """Customers becoming active and churning per day; active at the start of a day is the running
     sum of every earlier day."""
 
@@ -271,7 +281,7 @@ class CustomerFlow(models.Model):
         ]
 
 
-class EventDaily(models.Model):
+class EventDaily(Rollup):
     """Journey events by day and type (engagement counts, stage entries)."""
 
     day = models.DateField()
@@ -301,7 +311,7 @@ class EventDaily(models.Model):
         ]
 
 
-class StageDay(models.Model):
+class StageDay(Rollup):
     """Per customer × stage × local day, the first and last event time. Stage conversion is not
     additive over days (it depends on each customer's first stage-k event in the period), but from
     this compact table it is exact for any period: an event at stage k+1 inside [first, first +
@@ -323,7 +333,7 @@ class StageDay(models.Model):
         indexes = [models.Index(fields=["journey_id", "day"], name="stage_day_journey_day")]
 
 
-class RowDay(models.Model):
+class RowDay(Rollup):
     """Which local days each source row contributed to at the last recompute: an incremental run
     must also redo the days a changed or deleted row used to count in."""
 

@@ -306,3 +306,10 @@ def answer_distribution(
 def last_computed() -> datetime | None:
     state = FillState.objects.filter(source="all").first()
     return state.last_computed if state else None
+
+
+def at_risk_customers(*, limit: int = 50, offset: int = 0):
+    """Customers most at risk of churning, with reasons (metrics.risk)."""
+    from metrics.risk import at_risk_customers as compute
+
+    return compute(limit=limit, offset=offset)

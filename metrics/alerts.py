@@ -1,0 +1,126 @@
+"""KPI targets and alerts: after each recompute, check every target on complete ISO weeks.
+
+A breach is the KPI on the wrong side of the alert threshold (or the target, when no threshold is
+set) for `consecutive_periods` weeks in a row; a drop is a significant change in the wrong
+direction between the last two weeks. Each opens ONE alert (a partial unique constraint guards
+it) that stays open while the condition holds and is resolved when the KPI recovers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.kpis import KPIS
+from metrics.models import KpiAlert, KpiTarget
+from metrics.selectors import kpi_summary, kpi_value
+from metrics.types import KpiFilters
+
+logger = logging.getLogger(__name__)
+
+
+def _weeks(today: date, count: int) -> list[tuple[date, date]]:
+    """The last `count` complete ISO weeks before today, oldest first."""
+    this_monday = today - timedelta(days=today.weekday())
+    return [
+        (this_monday - timedelta(weeks=i), this_monday - timedelta(weeks=i) + timedelta(days=6))
+        for i in range(count, 0, -1)
+    ]
+
+
+def _worse(value: float, limit: float, higher_is_better: bool) -> bool:
+    return value < limit if higher_is_better else value > limit
+
+
+def _open(
+    target: KpiTarget, kind: str, start: date, end: date, value, previous, message: str
+) -> bool:
+    if KpiAlert.objects.filter(target=target, kind=kind, resolved_at__isnull=True).exists():
+        return False
+    alert = KpiAlert.objects.create(
+        target=target,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        value=value,
+        previous_value=previous,
+        message=message[:300],
+    )
+    recipients = [a for a in getattr(settings, "CX_ALERT_EMAILS", "").split(",") if a.strip()]
+    if recipients:
+        try:
+            send_mail(f"CX Hub alert: {message[:80]}", message, None, recipients)
+            alert.notified_at = timezone.now()
+            alert.save(update_fields=["notified_at"])
+        except OSError:
+            logger.warning("could not e-mail KPI alert %s", alert.pk, exc_info=True)
+    return True
+
+
+def _resolve(target: KpiTarget, kind: str) -> int:
+    return KpiAlert.objects.filter(target=target, kind=kind, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
+    """Open and resolve alerts for every target; returns (opened, resolved)."""
+    today = today or timezone.localdate()
+    opened = resolved = 0
+    for target in KpiTarget.objects.select_related("touchpoint"):
+        definition = KPIS.get(target.kpi_key)
+        if definition is None:
+            continue
+        filters = KpiFilters()
+        if target.touchpoint is not None:
+            if "touchpoint" not in definition.filters:
+                continue
+            filters = KpiFilters(touchpoint=target.touchpoint.slug)
+        limit = target.alert_threshold if target.alert_threshold is not None else target.target
+        weeks = _weeks(today, max(1, target.consecutive_periods))
+        values = [
+            kpi_value(key=definition.key, start=s, end=e, filters=filters).value for s, e in weeks
+        ]
+        breached = all(
+            v is not None and _worse(v, limit, definition.higher_is_better) for v in values
+        )
+        last_start, last_end = weeks[-1]
+        if breached:
+            message = (
+                f"{definition.key} {values[-1]:.1f} is worse than {limit:g} for "
+                f"{len(values)} week(s) to {last_end}"
+            )
+            opened += _open(
+                target, KpiAlert.Kind.BREACH, weeks[0][0], last_end, values[-1], None, message
+            )
+        else:
+            resolved += _resolve(target, KpiAlert.Kind.BREACH)
+        summary = kpi_summary(key=definition.key, start=last_start, end=last_end, filters=filters)
+        dropped = (
+            summary.significant
+            and summary.change is not None
+            and _worse(summary.change, 0.0, definition.higher_is_better)
+        )
+        if dropped:
+            message = (
+                f"{definition.key} changed by {summary.change:+.1f} in the week of {last_start} "
+                f"(p = {summary.p_value:.3f})"
+            )
+            opened += _open(
+                target,
+                KpiAlert.Kind.DROP,
+                last_start,
+                last_end,
+                summary.current.value,
+                summary.previous.value,
+                message,
+            )
+        else:
+            resolved += _resolve(target, KpiAlert.Kind.DROP)
+    return opened, resolved
