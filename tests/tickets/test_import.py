@@ -12,7 +12,10 @@ from tickets.models import Message, StatusChange, Ticket
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "external_id,subject,customer,channel,touchpoint,category,priority,created_at,body,first_response_at,resolved_at\n"
+HEADER = (
+    "external_id,subject,customer,channel,touchpoint,category,priority,created_at,body,"
+    "first_response_at,resolved_at\n"
+)
 
 
 @pytest.fixture
