@@ -14,6 +14,7 @@ call these over a year of events.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,7 +34,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Lag
+from django.db.models.functions import Lag, Lead
 
 from journeys.models import Channel, Department, Journey, JourneyEvent
 from journeys.selectors.maps import day_bounds
@@ -125,7 +126,9 @@ def journey_funnel(*, journey: Journey, start: date, end: date) -> list[FunnelSt
     low, high = day_bounds(start, end)
     result: list[FunnelStage] = []
     for index, stage in enumerate(stages):
-        in_period = _actions(journey).filter(stage=stage, occurred_at__gte=low, occurred_at__lt=high)
+        in_period = _actions(journey).filter(
+            stage=stage, occurred_at__gte=low, occurred_at__lt=high
+        )
         earlier = in_period.filter(
             customer_id=OuterRef("customer_id"), occurred_at__lt=OuterRef("occurred_at")
         )
@@ -192,6 +195,12 @@ def marketing_engagement(*, journey: Journey, start: date, end: date) -> list[En
     ]
 
 
+# The customer left after this event: it was their last event at its stage (in the period), the
+# stage has a next stage, and no event there followed within the window.
+_DROPPED = (
+    "t.next_stage IS NOT NULL AND NOT t.went_on"
+    " AND (t.following_event_stage IS NULL OR t.following_event_stage <> t.cur_stage)"
+)
 _GAP_CONDITIONS = {
     "channel": "t.prev_channel IS NOT NULL AND t.prev_channel <> t.cur_channel",
     "device": "t.prev_device <> '' AND t.cur_device <> '' AND t.prev_device <> t.cur_device",
@@ -208,12 +217,15 @@ def _transitions_sql(journey: Journey, start: date, end: date) -> tuple[str, tup
     the customer reached the following stage within the window."""
     stages = list(journey.stages.order_by("order", "id").values_list("id", flat=True))
     following = Case(
-        *[When(stage_id=a, then=Value(b)) for a, b in zip(stages, stages[1:], strict=False)],
+        *[When(stage_id=a, then=Value(b)) for a, b in itertools.pairwise(stages)],
         default=Value(None),
         output_field=IntegerField(),
     )
     low, high = day_bounds(start, end)
-    order = {"partition_by": [F("customer_id")], "order_by": [F("occurred_at").asc(), F("id").asc()]}
+    order = {
+        "partition_by": [F("customer_id")],
+        "order_by": [F("occurred_at").asc(), F("id").asc()],
+    }
     later = _actions(journey).filter(
         customer_id=OuterRef("customer_id"),
         stage_id=OuterRef("next_stage"),
@@ -225,6 +237,7 @@ def _transitions_sql(journey: Journey, start: date, end: date) -> tuple[str, tup
         .filter(occurred_at__gte=low, occurred_at__lt=high)
         .annotate(
             cust=F("customer_id"),
+            cur_stage=F("stage_id"),
             cur_channel=F("channel_id"),
             cur_device=F("device"),
             cur_department=F("touchpoint__department_id"),
@@ -232,10 +245,12 @@ def _transitions_sql(journey: Journey, start: date, end: date) -> tuple[str, tup
             prev_channel=Window(Lag("channel_id"), **order),
             prev_device=Window(Lag("device"), **order),
             prev_department=Window(Lag("touchpoint__department_id"), **order),
+            following_event_stage=Window(Lead("stage_id"), **order),
             went_on=Exists(later),
         )
         .values(
             "cust",
+            "cur_stage",
             "cur_channel",
             "cur_device",
             "cur_department",
@@ -243,6 +258,7 @@ def _transitions_sql(journey: Journey, start: date, end: date) -> tuple[str, tup
             "prev_channel",
             "prev_device",
             "prev_department",
+            "following_event_stage",
             "went_on",
         )
     )
@@ -253,16 +269,17 @@ def _transitions_sql(journey: Journey, start: date, end: date) -> tuple[str, tup
 def journey_gaps(*, journey: Journey, start: date, end: date, limit: int = 50) -> list[Gap]:
     """Hand-offs between consecutive events of a customer in the period where the channel, the
     device or the owning department changes, with how many customers made each hand-off and how
-    many of them dropped off (no event at the next stage within the window after the hand-off).
-    Hand-offs into the last stage cannot drop off. Sorted by drop-offs, most first."""
+    many of them dropped off right after it: the event after the hand-off was their last at that
+    stage and no event at the next stage followed within the conversion window. (A hand-off
+    followed by more events at the same stage did not lose the customer there; hand-offs into
+    the last stage cannot drop off.) Sorted by drop-offs, most first."""
     inner, params = _transitions_sql(journey, start, end)
     raw: list[tuple] = []
     with connection.cursor() as cursor:
         for kind in GAP_KINDS:
             cursor.execute(
-                f"SELECT t.prev_{kind}, t.cur_{kind}, COUNT(*), COUNT(DISTINCT t.cust),"  # noqa: S608
-                " COUNT(DISTINCT CASE WHEN t.next_stage IS NOT NULL AND NOT t.went_on"
-                " THEN t.cust END)"
+                f"SELECT t.prev_{kind}, t.cur_{kind}, COUNT(*), COUNT(DISTINCT t.cust),"
+                f" COUNT(DISTINCT CASE WHEN {_DROPPED} THEN t.cust END)"
                 f" FROM ({inner}) t WHERE {_GAP_CONDITIONS[kind]}"
                 f" GROUP BY t.prev_{kind}, t.cur_{kind}",
                 params,

@@ -46,9 +46,7 @@ class EventBatchError(ValidationError):
     def __init__(self, index: int, errors: dict[str, list[str]]):
         self.index = index
         self.errors = errors
-        super().__init__(
-            _("Event %(index)s is invalid; no event was stored.") % {"index": index}
-        )
+        super().__init__(_("Event %(index)s is invalid; no event was stored.") % {"index": index})
 
 
 def _lookups(events: list[EventInput]):
@@ -76,7 +74,9 @@ def journey_events_record(*, events: list[EventInput], user) -> list[JourneyEven
     if not events:
         raise EventBatchError(0, {"non_field_errors": [BATCH_EMPTY]})
     if len(events) > MAX_BATCH:
-        raise EventBatchError(MAX_BATCH, {"non_field_errors": [BATCH_TOO_LARGE.format(limit=MAX_BATCH)]})
+        raise EventBatchError(
+            MAX_BATCH, {"non_field_errors": [BATCH_TOO_LARGE.format(limit=MAX_BATCH)]}
+        )
     journeys, stages, stage_slugs_anywhere, touchpoints, channels = _lookups(events)
     rows: list[tuple[EventInput, dict]] = []
     for index, event in enumerate(events):

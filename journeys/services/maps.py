@@ -85,6 +85,24 @@ BAD_DATE = "Use a date as YYYY-MM-DD."
 BAD_CHOICE = "'{value}' is not one of {choices}."
 BAD_NUMBER = "Expected a number."
 MOVE_DIRECTIONS = ("up", "down")
+FIELD_NOT_ACCEPTED = "This field is not accepted here."
+DOCUMENT_KEYS = frozenset(
+    {
+        "format",
+        "slug",
+        "name",
+        "description",
+        "persona",
+        "state",
+        "conversion_window_days",
+        "review_due",
+        "stages",
+        "opportunities",
+    }
+)
+STAGE_KEYS = frozenset(
+    {"slug", "name", "emotion_score", "owner_department", "touchpoints", *LANE_FIELDS}
+)
 
 
 # ---------------------------------------------------------------- document parsing
@@ -176,6 +194,9 @@ def journey_document_parse(data, *, with_settings: bool = True) -> JourneyData:
     """
     if not isinstance(data, dict):
         raise ValidationError({"document": NOT_AN_OBJECT})
+    unknown = sorted(set(data) - DOCUMENT_KEYS)
+    if unknown:
+        raise ValidationError({unknown[0]: FIELD_NOT_ACCEPTED})
     settings: dict = {}
     if with_settings:
         settings["name"] = _text(data.get("name"), "name", limit=150, required=True)
@@ -214,13 +235,14 @@ def journey_document_parse(data, *, with_settings: bool = True) -> JourneyData:
         where = f"stages[{index}]"
         if not isinstance(raw, dict):
             raise ValidationError({where: NOT_AN_OBJECT})
+        unknown = sorted(set(raw) - STAGE_KEYS)
+        if unknown:
+            raise ValidationError({f"{where}.{unknown[0]}": FIELD_NOT_ACCEPTED})
         slug = _slug(raw.get("slug"), f"{where}.slug")
         if slug in seen:
             raise ValidationError({f"{where}.slug": DUPLICATE_STAGE_SLUG.format(value=slug)})
         seen.add(slug)
-        lanes = {
-            lane: _text(raw.get(lane), f"{where}.{lane}", limit=5000) for lane in LANE_FIELDS
-        }
+        lanes = {lane: _text(raw.get(lane), f"{where}.{lane}", limit=5000) for lane in LANE_FIELDS}
         department_slug = raw.get("owner_department")
         department = None
         if department_slug not in (None, ""):
@@ -266,7 +288,9 @@ def journey_document_parse(data, *, with_settings: bool = True) -> JourneyData:
 
     found = _touchpoints_by_slug(touchpoint_slugs)
     for index, stage in enumerate(stages):
-        stage.touchpoints = [found[slug] for slug in touchpoint_slugs[f"stages[{index}].touchpoints"]]
+        stage.touchpoints = [
+            found[slug] for slug in touchpoint_slugs[f"stages[{index}].touchpoints"]
+        ]
 
     opportunities: list[OpportunityData] = []
     for where, raw in opportunity_raw:
@@ -397,7 +421,9 @@ def _apply_settings(journey: Journey, settings: dict) -> None:
 @transaction.atomic
 def journey_import(*, data, actor, slug: str | None = None) -> Journey:
     """Create a journey, its stages and opportunities from a document: all of it, or nothing."""
-    slug = _slug(slug if slug is not None else data.get("slug") if isinstance(data, dict) else None, "slug")
+    slug = _slug(
+        slug if slug is not None else data.get("slug") if isinstance(data, dict) else None, "slug"
+    )
     parsed = journey_document_parse(data)
     if Journey.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
@@ -459,7 +485,9 @@ def revision_restore(*, revision: JourneyRevision, actor) -> JourneyRevision:
 
 
 @transaction.atomic
-def revision_publish(*, revision: JourneyRevision, actor, today: date | None = None) -> JourneyRevision:
+def revision_publish(
+    *, revision: JourneyRevision, actor, today: date | None = None
+) -> JourneyRevision:
     """Publish a revision and freeze its touchpoints' KPI values over the last 90 days."""
     today = today or timezone.localdate()
     start = today - timedelta(days=BASELINE_DAYS - 1)
@@ -693,9 +721,7 @@ def _baseline_for(*, kpi_key: str, touchpoints: list[Touchpoint], today: date) -
     values = overlay.baseline(
         [tp.id for tp in touchpoints], today - timedelta(days=BASELINE_DAYS - 1), today
     )
-    numbers = [
-        kpis.get(kpi_key) for kpis in values.values() if kpis.get(kpi_key) is not None
-    ]
+    numbers = [kpis.get(kpi_key) for kpis in values.values() if kpis.get(kpi_key) is not None]
     return sum(numbers) / len(numbers) if numbers else None
 
 

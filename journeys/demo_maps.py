@@ -1,0 +1,513 @@
+"""Demo organisation, journey part: three journey maps (seed_maps) and a year of journey events
+with some churn (seed_events). Deterministic: only ctx.rng is used.
+
+The story in the events: customers who complained (ctx.unhappy_customer_ids) drop off more, and
+a purchase on the web followed by a call to phone support loses the most customers, so the gap
+list of the "New customer" journey names web -> phone first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from journeys.models import Customer, Journey, JourneyEvent
+from journeys.services.maps import journey_duplicate, journey_import, opportunity_save
+
+NEW_CUSTOMER = "new-customer"
+NEW_CUSTOMER_FUTURE = "new-customer-future"
+REPEAT_IN_STORE = "repeat-in-store"
+BATCH = 5000
+
+STAGES = {
+    "prospect": {
+        "name": "Prospect",
+        "goals": "Find a shop I can trust for the whole family.\nCompare prices quickly.",
+        "actions": "Sees ads and posts, reads reviews, asks friends.",
+        "thoughts": '"Lots of choice — but are they reliable?"',
+        "emotion_score": 1,
+        "pain_points": "Too many ads; reviews contradict each other.",
+        "opportunities": "Show real customer testimonials next to the ads.",
+        "owner_department": "marketing",
+    },
+    "purchase": {
+        "name": "Engagement and purchase",
+        "goals": "Buy the right product without surprises.",
+        "actions": "Browses, compares, adds to basket, pays — on the web, in the app or in store.",
+        "thoughts": '"Why does checkout ask for all this again?"',
+        "emotion_score": -1,
+        "pain_points": "Slow checkout, payment errors, hidden delivery costs.",
+        "opportunities": "One-tap payment; delivery cost shown on the product page.",
+        "owner_department": "ecommerce",
+    },
+    "after-sale": {
+        "name": "After-sale",
+        "goals": "Get the order on time; fix problems with one contact.",
+        "actions": "Tracks delivery, reads the invoice, contacts support when something is wrong.",
+        "thoughts": '"I have to explain everything again to the phone agent."',
+        "emotion_score": -2,
+        "pain_points": "Long phone queues; repeating the story in every channel.",
+        "opportunities": "Hand the chat history to the phone agent.",
+        "owner_department": "service",
+    },
+    "loyalty": {
+        "name": "Loyalty",
+        "goals": "Be rewarded for coming back.",
+        "actions": "Joins the loyalty programme, uses the app, recommends us.",
+        "thoughts": '"They remember me — nice."',
+        "emotion_score": 1,
+        "pain_points": "Points expire without warning.",
+        "opportunities": "Remind before points expire.",
+        "owner_department": "marketing",
+    },
+}
+
+# Customer paths through the purchase stage, by the channel they buy in.
+PURCHASE_PATHS = {
+    "web": ["website", "product-page", "checkout", "payment"],
+    "app": ["mobile-app", "checkout", "payment"],
+    "store": ["store-visit", "sales-staff", "point-of-sale"],
+}
+PROSPECT_TOUCHPOINTS = [
+    "testimonials",
+    "social-posts",
+    "online-reviews",
+    "word-of-mouth",
+    "influencers",
+]
+# Chance of reaching loyalty after needing support through each channel (phone loses the most).
+LOYALTY_AFTER_SUPPORT = {None: 0.85, "help-desk": 0.6, "support-chat": 0.5, "phone-support": 0.25}
+
+
+def _stage(slug: str, touchpoints: list[str]) -> dict:
+    return {"slug": slug, **STAGES[slug], "touchpoints": touchpoints}
+
+
+def seed_maps(ctx) -> None:
+    """Three journeys: "New customer" (current state), its future-state version, and a repeat
+    purchase in store for the loyal senior persona (with its review overdue)."""
+    editor = ctx.users.get("surveyadmin")
+    by_stage: dict[str, list[str]] = {}
+    for slug, stage in ctx.touchpoint_stage.items():
+        by_stage.setdefault(stage, []).append(slug)
+    new_customer = journey_import(
+        actor=editor,
+        data={
+            "slug": NEW_CUSTOMER,
+            "name": "New customer",
+            "description": (
+                "From first hearing of us to coming back: the path of a first-time buyer."
+            ),
+            "persona": "busy-parent",
+            "conversion_window_days": 30,
+            "review_due": (ctx.end + timedelta(days=60)).isoformat(),
+            "stages": [
+                _stage(slug, by_stage.get(slug, []))
+                for slug in ("prospect", "purchase", "after-sale", "loyalty")
+            ],
+            "opportunities": [
+                {
+                    "title": "One-tap checkout",
+                    "how_might_we": "How might we let a returning customer pay without retyping?",
+                    "stages": ["purchase"],
+                    "touchpoints": ["checkout", "payment"],
+                    "status": "in_progress",
+                    "kpi_key": "csat",
+                    "target_change": 10,
+                },
+                {
+                    "title": "Warm hand-off from chat to phone",
+                    "how_might_we": "How might we spare customers repeating their story?",
+                    "stages": ["after-sale"],
+                    "touchpoints": ["support-chat", "phone-support"],
+                    "status": "open",
+                    "kpi_key": "fcr",
+                    "target_change": 8,
+                },
+                {
+                    "title": "Delivery cost on the product page",
+                    "how_might_we": "How might we avoid surprises at checkout?",
+                    "stages": ["purchase"],
+                    "touchpoints": ["product-page"],
+                    "status": "solved",
+                    "kpi_key": "stage_conversion",
+                    "target_change": 5,
+                },
+            ],
+        },
+    )
+    new_customer.owner = ctx.users.get("manager")
+    new_customer.save(update_fields=["owner", "updated_at"])
+
+    future = journey_duplicate(
+        journey=new_customer,
+        actor=editor,
+        slug=NEW_CUSTOMER_FUTURE,
+        name="New customer (future state)",
+    )
+    future.stages.filter(slug="purchase").update(
+        emotion_score=1, pain_points="", thoughts='"Paid in one tap — done."'
+    )
+    future.stages.filter(slug="after-sale").update(
+        emotion_score=0, thoughts='"The agent already knew what I wrote in the chat."'
+    )
+
+    repeat = journey_import(
+        actor=editor,
+        data={
+            "slug": REPEAT_IN_STORE,
+            "name": "Repeat purchase in store",
+            "description": "A long-standing customer buys again in store and is served by phone.",
+            "persona": "loyal-senior",
+            "conversion_window_days": 45,
+            "review_due": (ctx.end - timedelta(days=20)).isoformat(),
+            "stages": [
+                _stage("purchase", ["catalogue", "store-visit", "sales-staff", "point-of-sale"]),
+                _stage("after-sale", ["invoice", "delivery", "phone-support", "returns"]),
+                _stage("loyalty", ["loyalty-programme", "warranty"]),
+            ],
+        },
+    )
+    opportunity_save(
+        journey=repeat,
+        actor=editor,
+        title="Call-back instead of the phone queue",
+        how_might_we="How might we answer seniors without making them wait on hold?",
+        stages=list(repeat.stages.filter(slug="after-sale")),
+        touchpoints=[ctx.touchpoints["phone-support"]],
+        owner=ctx.users.get("manager"),
+        kpi_key="frt",
+        target_change=-2,
+    )
+    ctx.extra["journeys"] = {journey.slug: journey for journey in (new_customer, future, repeat)}
+
+
+def _device(ctx, channel: str) -> str:
+    if channel in ("web", "email", "social", "chat"):
+        # Most people stay on their usual device; some switch (a device gap).
+        primary = ctx.extra.get("_primary_device")
+        if primary and ctx.rng.random() < 0.85:
+            return primary
+        return ctx.rng.choices(["desktop", "mobile", "tablet"], weights=[5, 6, 1])[0]
+    if channel in ("app", "device"):
+        return "mobile"
+    return ""
+
+
+class _Writer:
+    """Collects events and writes them in batches."""
+
+    def __init__(self, ctx, end: datetime) -> None:
+        self.ctx = ctx
+        self.end = end
+        self.rows: list[JourneyEvent] = []
+        self.total = 0
+
+    def add(self, *, customer_id, journey, stage, slug, when, type="reached", device=None) -> bool:
+        if when > self.end:
+            return False
+        touchpoint = self.ctx.touchpoints[slug]
+        self.rows.append(
+            JourneyEvent(
+                customer_id=customer_id,
+                journey=journey,
+                stage=stage,
+                touchpoint=touchpoint,
+                channel_id=touchpoint.channel_id,
+                device=_device(self.ctx, touchpoint.channel.slug) if device is None else device,
+                type=type,
+                occurred_at=when,
+                created_at=when,
+            )
+        )
+        if len(self.rows) >= BATCH:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        JourneyEvent.objects.bulk_create(self.rows)
+        self.total += len(self.rows)
+        self.rows = []
+
+
+def _later(ctx, when: datetime, *, min_hours: float, max_hours: float) -> datetime:
+    return when + timedelta(hours=ctx.rng.uniform(min_hours, max_hours))
+
+
+def _marketing_mail(ctx, writer, *, customer_id, journey, stage, slug, when, unhappy) -> None:
+    """delivered -> opened -> clicked -> converted, each a share of the one before."""
+    if not writer.add(
+        customer_id=customer_id,
+        journey=journey,
+        stage=stage,
+        slug=slug,
+        when=when,
+        type="delivered",
+        device="",
+    ):
+        return
+    rng = ctx.rng
+    if rng.random() < (0.32 if unhappy else 0.46):
+        when = _later(ctx, when, min_hours=0.2, max_hours=30)
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=stage,
+            slug=slug,
+            when=when,
+            type="opened",
+        )
+        if rng.random() < 0.38:
+            when = _later(ctx, when, min_hours=0.01, max_hours=0.5)
+            writer.add(
+                customer_id=customer_id,
+                journey=journey,
+                stage=stage,
+                slug=slug,
+                when=when,
+                type="clicked",
+            )
+            if rng.random() < 0.3:
+                when = _later(ctx, when, min_hours=0.05, max_hours=2)
+                writer.add(
+                    customer_id=customer_id,
+                    journey=journey,
+                    stage=stage,
+                    slug=slug,
+                    when=when,
+                    type="converted",
+                )
+
+
+def _new_customer_path(ctx, writer, journey, stages, customer_id, start: datetime, unhappy: bool):
+    rng = ctx.rng
+    when = start
+    prospect, purchase, after_sale, loyalty = (
+        stages[s] for s in ("prospect", "purchase", "after-sale", "loyalty")
+    )
+    for slug in rng.sample(PROSPECT_TOUCHPOINTS, rng.choice([1, 1, 2])):
+        writer.add(customer_id=customer_id, journey=journey, stage=prospect, slug=slug, when=when)
+        when = _later(ctx, when, min_hours=1, max_hours=72)
+    if rng.random() < 0.5:
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=prospect,
+            slug="search-ads",
+            when=when,
+            type="delivered",
+            device="",
+        )
+    # Purchase: a promotion e-mail, then the path in the customer's channel.
+    _marketing_mail(
+        ctx,
+        writer,
+        customer_id=customer_id,
+        journey=journey,
+        stage=purchase,
+        slug="promotions",
+        when=_later(ctx, when, min_hours=2, max_hours=48),
+        unhappy=unhappy,
+    )
+    if rng.random() > (0.5 if unhappy else 0.66):
+        return
+    if rng.random() < 0.1:  # came back too late: outside the conversion window
+        when = _later(ctx, when, min_hours=32 * 24, max_hours=60 * 24)
+    else:
+        when = _later(ctx, when, min_hours=12, max_hours=14 * 24)
+    channel = rng.choices(["web", "app", "store"], weights=[5, 3, 2])[0]
+    device = _device(ctx, channel)
+    path = PURCHASE_PATHS[channel]
+    finished = rng.random() < (0.62 if unhappy else 0.8)
+    steps = path if finished else path[: rng.randrange(1, len(path))]
+    for slug in steps:
+        if not writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=purchase,
+            slug=slug,
+            when=when,
+            device=device,
+        ):
+            return
+        when = _later(ctx, when, min_hours=0.02, max_hours=0.3)
+    if not finished:
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=purchase,
+            slug=steps[-1],
+            when=when,
+            type="abandoned",
+            device=device,
+        )
+        return
+    # After-sale: confirmation, delivery, invoice; some need support.
+    when = _later(ctx, when, min_hours=0.1, max_hours=2)
+    writer.add(
+        customer_id=customer_id,
+        journey=journey,
+        stage=after_sale,
+        slug="order-confirmation",
+        when=when,
+    )
+    if channel != "store":
+        when = _later(ctx, when, min_hours=20, max_hours=96)
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=after_sale,
+            slug="delivery-sms",
+            when=when,
+            device="mobile",
+        )
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=after_sale,
+            slug="delivery",
+            when=_later(ctx, when, min_hours=1, max_hours=8),
+        )
+    writer.add(
+        customer_id=customer_id,
+        journey=journey,
+        stage=after_sale,
+        slug="invoice",
+        when=_later(ctx, when, min_hours=1, max_hours=24),
+    )
+    if rng.random() < 0.5:
+        _marketing_mail(
+            ctx,
+            writer,
+            customer_id=customer_id,
+            journey=journey,
+            stage=after_sale,
+            slug="marketing-email",
+            when=_later(ctx, when, min_hours=2, max_hours=20),
+            unhappy=unhappy,
+        )
+    # Support: the online help desk first; some escalate to chat or to the phone.
+    support = None
+    if rng.random() < (0.85 if unhappy else 0.55):
+        support = "help-desk"
+        when = _later(ctx, when, min_hours=24, max_hours=10 * 24)
+        writer.add(
+            customer_id=customer_id, journey=journey, stage=after_sale, slug=support, when=when
+        )
+        if rng.random() < 0.7:
+            support = rng.choices(["support-chat", "phone-support"], weights=[1, 3])[0]
+            when = _later(ctx, when, min_hours=0.2, max_hours=30)
+            writer.add(
+                customer_id=customer_id, journey=journey, stage=after_sale, slug=support, when=when
+            )
+    chance = LOYALTY_AFTER_SUPPORT[support] * (0.55 if unhappy else 1.0)
+    if rng.random() >= chance:
+        return
+    when = _later(ctx, when, min_hours=24, max_hours=25 * 24)
+    writer.add(
+        customer_id=customer_id, journey=journey, stage=loyalty, slug="loyalty-programme", when=when
+    )
+    if rng.random() < 0.3:
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=loyalty,
+            slug="smart-device",
+            when=_later(ctx, when, min_hours=24, max_hours=30 * 24),
+        )
+
+
+def _repeat_path(ctx, writer, journey, stages, customer_id, start: datetime, unhappy: bool):
+    rng = ctx.rng
+    when = start
+    purchase, after_sale, loyalty = (stages[s] for s in ("purchase", "after-sale", "loyalty"))
+    writer.add(
+        customer_id=customer_id,
+        journey=journey,
+        stage=purchase,
+        slug="catalogue",
+        when=when,
+        device="",
+    )
+    when = _later(ctx, when, min_hours=24, max_hours=10 * 24)
+    for slug in ("store-visit", "sales-staff", "point-of-sale"):
+        writer.add(customer_id=customer_id, journey=journey, stage=purchase, slug=slug, when=when)
+        when = _later(ctx, when, min_hours=0.05, max_hours=0.5)
+    if rng.random() > (0.6 if unhappy else 0.85):
+        return
+    when = _later(ctx, when, min_hours=24, max_hours=20 * 24)
+    writer.add(
+        customer_id=customer_id, journey=journey, stage=after_sale, slug="invoice", when=when
+    )
+    phoned = rng.random() < (0.6 if unhappy else 0.3)
+    if phoned:
+        when = _later(ctx, when, min_hours=24, max_hours=7 * 24)
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=after_sale,
+            slug="phone-support",
+            when=when,
+        )
+    if rng.random() < (0.35 if phoned else 0.7) * (0.6 if unhappy else 1):
+        when = _later(ctx, when, min_hours=24, max_hours=30 * 24)
+        writer.add(
+            customer_id=customer_id,
+            journey=journey,
+            stage=loyalty,
+            slug="loyalty-programme",
+            when=when,
+        )
+
+
+def seed_events(ctx) -> None:
+    """A year of journey events for the demo customers, then churn for ~8% of them."""
+    journeys = ctx.extra.get("journeys") or {
+        j.slug: j for j in Journey.objects.filter(slug__in=[NEW_CUSTOMER, REPEAT_IN_STORE])
+    }
+    new_customer, repeat = journeys[NEW_CUSTOMER], journeys[REPEAT_IN_STORE]
+    stages = {j.pk: {s.slug: s for s in j.stages.all()} for j in (new_customer, repeat)}
+    for slug in ctx.touchpoints:
+        ctx.touchpoints[slug].channel  # noqa: B018 - load the channel once, not per event
+    first = datetime.combine(ctx.start, datetime.min.time(), tzinfo=ctx.tz)
+    last = datetime.combine(ctx.end, datetime.max.time(), tzinfo=ctx.tz)
+    span = (last - first).total_seconds()
+    writer = _Writer(ctx, last)
+    customers = list(
+        Customer.objects.order_by("id").values_list("id", "active_since", "persona__slug")
+    )
+    unhappy_ids = ctx.unhappy_customer_ids
+    for customer_id, active_since, persona in ctx.progress(
+        customers, desc="journey events", total=len(customers)
+    ):
+        unhappy = customer_id in unhappy_ids
+        ctx.extra["_primary_device"] = ctx.rng.choices(["desktop", "mobile", "tablet"], [5, 6, 1])[
+            0
+        ]
+        earliest = max(active_since, first)
+        if earliest >= last:
+            continue
+        offset = ctx.rng.random() * (last - earliest).total_seconds() * 0.92
+        start = earliest + timedelta(seconds=offset)
+        if persona == "loyal-senior" and active_since < first and ctx.rng.random() < 0.7:
+            _repeat_path(ctx, writer, repeat, stages[repeat.pk], customer_id, start, unhappy)
+        elif ctx.rng.random() < 0.88:
+            _new_customer_path(
+                ctx, writer, new_customer, stages[new_customer.pk], customer_id, start, unhappy
+            )
+    writer.flush()
+    ctx.extra.pop("_primary_device", None)
+    _seed_churn(ctx, customers, first, last, span)
+
+
+def _seed_churn(ctx, customers, first: datetime, last: datetime, span: float) -> None:
+    churned: list[Customer] = []
+    for customer_id, active_since, _persona in customers:
+        chance = 0.2 if customer_id in ctx.unhappy_customer_ids else 0.065
+        if ctx.rng.random() >= chance:
+            continue
+        earliest = max(active_since, first) + timedelta(days=7)
+        if earliest >= last:
+            continue
+        at = earliest + timedelta(seconds=ctx.rng.random() * (last - earliest).total_seconds())
+        churned.append(Customer(id=customer_id, churned_at=at))
+    Customer.objects.bulk_update(churned, ["churned_at"], batch_size=1000)
