@@ -182,7 +182,13 @@ def level_parts(definition, periods, filters, group_by) -> dict[Key, dict]:
         }
     group_fields = [group_key] if group_key else []
     before: dict = defaultdict(lambda: [0, 0])
-    for row in qs.filter(day__lt=start).values(*group_fields).annotate(**aggregates).order_by():
+    if group_fields:
+        before_rows = list(
+            qs.filter(day__lt=start).values(*group_fields).annotate(**aggregates).order_by()
+        )
+    else:
+        before_rows = [qs.filter(day__lt=start).aggregate(**aggregates)]
+    for row in before_rows:
         g = row.get(group_key) if group_key else None
         before[g] = [row["opened"] or 0, row["closed"] or 0]
     daily: dict = defaultdict(dict)
