@@ -108,7 +108,11 @@ class SurveyViewSet(viewsets.ModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return selectors.survey_list(user=self.request.user).prefetch_related("questions")
+        return (
+            selectors.survey_list(user=self.request.user)
+            .prefetch_related("questions")
+            .order_by("name", "pk")
+        )
 
     def get_permissions(self):
         if self.action == "responses" and self.request.method == "POST":
