@@ -59,7 +59,12 @@ def _form_error(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             for message in errors:
-                form.add_error(field if field in form.fields else None, message)
+                if field in form.fields:
+                    form.add_error(field, message)
+                else:
+                    # Import errors name a place in the document, e.g. "stages[2].touchpoints".
+                    text = " ".join(message.messages)
+                    form.add_error(None, text if field == "__all__" else f"{field}: {text}")
     else:
         for message in error.messages:
             form.add_error(None, message)

@@ -43,7 +43,9 @@ def test_funnel_counts_conversion_within_the_window_after_the_first_event_in_the
     make_event(customer=d, stage=prospect, touchpoint=web, when="2026-02-25 12:00")
     make_event(customer=d, stage=purchase, touchpoint=web, when="2026-03-02 12:00")
     # e: a delivered e-mail is our action, not the customer's: e is not at prospect.
-    make_event(customer=e, stage=prospect, touchpoint=web, when="2026-03-06 12:00", type="delivered")
+    make_event(
+        customer=e, stage=prospect, touchpoint=web, when="2026-03-06 12:00", type="delivered"
+    )
     # f: prospect, then purchase before the prospect event: not a conversion.
     make_event(customer=f, stage=purchase, touchpoint=web, when="2026-03-07 12:00")
     make_event(customer=f, stage=prospect, touchpoint=web, when="2026-03-08 12:00")
@@ -72,13 +74,43 @@ def test_marketing_engagement_rates_follow_the_product_definitions(journey):
     mail = factories.make_touchpoint(channel="email")
     customers = [factories.make_customer() for _ in range(4)]
     for customer in customers:
-        make_event(customer=customer, stage=prospect, touchpoint=mail, when="2026-03-02 08:00", type="delivered")
+        make_event(
+            customer=customer,
+            stage=prospect,
+            touchpoint=mail,
+            when="2026-03-02 08:00",
+            type="delivered",
+        )
     for customer in customers[:2]:
-        make_event(customer=customer, stage=prospect, touchpoint=mail, when="2026-03-02 09:00", type="opened")
-    make_event(customer=customers[0], stage=prospect, touchpoint=mail, when="2026-03-02 10:00", type="clicked")
-    make_event(customer=customers[0], stage=prospect, touchpoint=mail, when="2026-03-02 11:00", type="converted")
+        make_event(
+            customer=customer,
+            stage=prospect,
+            touchpoint=mail,
+            when="2026-03-02 09:00",
+            type="opened",
+        )
+    make_event(
+        customer=customers[0],
+        stage=prospect,
+        touchpoint=mail,
+        when="2026-03-02 10:00",
+        type="clicked",
+    )
+    make_event(
+        customer=customers[0],
+        stage=prospect,
+        touchpoint=mail,
+        when="2026-03-02 11:00",
+        type="converted",
+    )
     # Outside the period: ignored.
-    make_event(customer=customers[3], stage=prospect, touchpoint=mail, when="2026-04-02 09:00", type="opened")
+    make_event(
+        customer=customers[3],
+        stage=prospect,
+        touchpoint=mail,
+        when="2026-04-02 09:00",
+        type="opened",
+    )
 
     (row,) = marketing_engagement(journey=journey, start=START, end=END)
     assert (row.delivered, row.opened, row.clicked, row.converted) == (4, 2, 1, 1)
@@ -95,15 +127,43 @@ def test_gaps_list_channel_device_and_department_hand_offs_sorted_by_drop_offs(j
     # Three customers go web -> phone at prospect->purchase; two of them never reach after-sale.
     for index in range(3):
         customer = factories.make_customer()
-        make_event(customer=customer, stage=prospect, touchpoint=web, when="2026-03-02 10:00", device="desktop")
-        make_event(customer=customer, stage=purchase, touchpoint=phone, when="2026-03-03 10:00", device="mobile")
+        make_event(
+            customer=customer,
+            stage=prospect,
+            touchpoint=web,
+            when="2026-03-02 10:00",
+            device="desktop",
+        )
+        make_event(
+            customer=customer,
+            stage=purchase,
+            touchpoint=phone,
+            when="2026-03-03 10:00",
+            device="mobile",
+        )
         if index == 0:
-            make_event(customer=customer, stage=after, touchpoint=phone, when="2026-03-05 10:00", device="mobile")
+            make_event(
+                customer=customer,
+                stage=after,
+                touchpoint=phone,
+                when="2026-03-05 10:00",
+                device="mobile",
+            )
     # One customer goes web -> chat (same department, same device) and continues.
     customer = factories.make_customer()
-    make_event(customer=customer, stage=prospect, touchpoint=web, when="2026-03-02 10:00", device="desktop")
-    make_event(customer=customer, stage=purchase, touchpoint=chat, when="2026-03-03 10:00", device="desktop")
-    make_event(customer=customer, stage=after, touchpoint=chat, when="2026-03-20 10:00", device="desktop")  # > 10 days
+    make_event(
+        customer=customer, stage=prospect, touchpoint=web, when="2026-03-02 10:00", device="desktop"
+    )
+    make_event(
+        customer=customer,
+        stage=purchase,
+        touchpoint=chat,
+        when="2026-03-03 10:00",
+        device="desktop",
+    )
+    make_event(
+        customer=customer, stage=after, touchpoint=chat, when="2026-03-20 10:00", device="desktop"
+    )  # > 10 days
     # A customer whose only events lie outside the period makes no hand-off.
     other = factories.make_customer()
     make_event(customer=other, stage=prospect, touchpoint=web, when="2026-02-02 10:00")
