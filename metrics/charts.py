@@ -95,6 +95,62 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
+# Where a KPI's values can lie: an interval band never pokes outside (a t interval on three
+# CES answers can reach below 1).
+KEY_BOUNDS = {"ces": (1.0, 7.0), "csat_mean": (1.0, 7.0)}
+UNIT_BOUNDS = {"percent": (0.0, 100.0), "score": (-100.0, 100.0)}
+
+
+def value_bounds(key: str, unit: str) -> tuple[float, float] | None:
+    return KEY_BOUNDS.get(key) or UNIT_BOUNDS.get(unit)
+
+
+def is_small(point: KpiPoint, unit: str, min_n: int = MIN_SAMPLE) -> bool:
+    """Greyed out: a sampled value on too few answers. Counts are not samples."""
+    return unit != "count" and point.value is not None and point.n < min_n
+
+
+def _band_traces(
+    points: Sequence[KpiPoint], *, colour: str, bounds: tuple[float, float] | None
+) -> list[go.Scatter]:
+    """The 95% interval as closed shapes, one per run of consecutive periods with an interval,
+    so a period without data leaves a gap instead of a band sliding across it."""
+    runs: list[list[KpiPoint]] = []
+    current: list[KpiPoint] = []
+    for point in points:
+        if point.ci_low is not None and point.ci_high is not None:
+            current.append(point)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    low_bound, high_bound = bounds or (float("-inf"), float("inf"))
+    traces = []
+    for run in runs:
+        x = [point.period_start.isoformat() for point in run]
+        highs = [min(point.ci_high, high_bound) for point in run]  # type: ignore[type-var]
+        lows = [max(point.ci_low, low_bound) for point in run]  # type: ignore[type-var]
+        if len(run) == 1:  # a lone period: a thin bar shows its interval
+            x = [x[0], x[0]]
+            highs, lows = highs * 2, lows * 2
+        traces.append(
+            go.Scatter(
+                x=x + x[::-1],
+                y=highs + lows[::-1],
+                fill="toself",
+                fillcolor=_rgba(colour, 0.16),
+                line={"width": 0 if len(run) > 1 else 6, "color": _rgba(colour, 0.16)},
+                mode="lines",
+                hoverinfo="skip",
+                name="95% interval",
+                legendgroup="interval",
+                showlegend=not traces,
+            )
+        )
+    return traces
+
+
 def _period_label(day: date, granularity: str) -> str:
     if granularity == "month":
         return day.strftime("%b %Y")
@@ -154,7 +210,7 @@ def _hover(
                 + esc(fmt(point.p90, unit, decimals))
             )
     lines.append(f"n = {point.n:,}")
-    if point.value is not None and point.n < min_n:
+    if is_small(point, unit, min_n):
         lines.append("n too small")
     return "<br>".join(lines)
 
@@ -176,33 +232,9 @@ def trend_figure(
     colour = colour_for(key)
     x = [point.period_start.isoformat() for point in points]
     fig = go.Figure()
-    has_band = any(point.ci_low is not None for point in points)
-    if has_band:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[point.ci_high for point in points],
-                mode="lines",
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                name="95% interval (upper)",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=[point.ci_low for point in points],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(colour, 0.16),
-                hoverinfo="skip",
-                name="95% interval",
-                showlegend=True,
-            )
-        )
-    small = [point.value is not None and point.n < min_n for point in points]
+    for trace in _band_traces(points, colour=colour, bounds=value_bounds(key, unit)):
+        fig.add_trace(trace)
+    small = [is_small(point, unit, min_n) for point in points]
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -345,7 +377,7 @@ def heatmap_figure(
     for row in rows:
         main_row, grey_row, text_row, hover_row, link_row = [], [], [], [], []
         for point in row.points:
-            small = point.value is not None and point.n < min_n
+            small = is_small(point, unit, min_n)
             main_row.append(None if small else point.value)
             grey_row.append(1 if small else None)
             text_row.append("" if point.value is None else fmt(point.value, unit, 0))

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from metrics import charts
 from metrics.exports import Table
@@ -276,15 +277,18 @@ def chart(
     note: str = "",
     empty: str = "",
 ) -> dict:
-    """A chart's template context: the cached figure, its element ids and CSV link."""
+    """A chart's template context: the cached figure, its element ids and CSV link.
+
+    A figure without a single value shows the empty-state text instead of bare axes."""
+    figure = data.figures.get(name)
     return {
         "id": f"chart-{name}",
         "data_id": f"chart-{name}-data",
         "title": title,
-        "figure": data.figures.get(name, {}),
+        "figure": figure or {},
         "csv": csv,
         "note": note,
-        "empty": empty if empty or name not in data.figures else "",
+        "empty": "" if figure and _has_values(figure) else (empty or _("No data in this period.")),
     }
 
 
@@ -315,3 +319,16 @@ def ignored_filters(key: str, filters: DashboardFilters) -> list[str]:
         for name in ("touchpoint", "channel", "persona", "language")
         if getattr(filters, name) and not getattr(narrowed, name)
     ]
+
+
+def _has_values(figure: dict) -> bool:
+    def values(items) -> bool:
+        for item in items or []:
+            if isinstance(item, list):
+                if values(item):
+                    return True
+            elif item is not None:
+                return True
+        return False
+
+    return any(values(trace.get("z") or trace.get("y")) for trace in figure.get("data", []))

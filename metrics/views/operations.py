@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics import charts
 from metrics.drilldown import latest_comments, period_end
@@ -35,6 +36,12 @@ from metrics.views.base import (
 ANSWER_KPIS = ("nps", "csat", "ces")
 HOURS_BASES = ("business", "calendar")
 TICKET_TRENDS = ("fcr", "backlog", "sla_breach_rate", "reopen_rate")
+EMPTY_TEXT = {
+    "sla_breach_rate": gettext_lazy(
+        "No ticket with an SLA in this period — an administrator sets SLA policies per priority."
+    ),
+    "reopen_rate": gettext_lazy("No resolved tickets in this period."),
+}
 
 
 def _trend(data: PageData, key: str, filters, series, *, height: int = 300) -> None:
@@ -377,6 +384,7 @@ def tickets_sla(request, dash: Dash):
                 key,
                 str(kpi_definition(key).label),
                 csv=export_url("tickets", key, filters, **keep),
+                empty=EMPTY_TEXT.get(key, ""),
             )
             for key in TICKET_TRENDS
         ],

@@ -118,6 +118,7 @@ def build_overview(dash: Dash) -> PageData:
             "change": change_text(
                 summary.change, unit=unit, is_rate=definition.is_rate, decimals=decimals
             ),
+            "has_change": summary.change is not None,
             "good": change_is_good(summary.change, definition.higher_is_better),
             "significant": summary.significant,
             "target": charts.fmt(target, unit, decimals) if target is not None else "",

@@ -29,7 +29,7 @@ CUSTOMER_KPIS = ("churn_rate", "retention_rate")
 def journey_options(user) -> dict[str, str]:
     from journeys.selectors.maps import journey_list
 
-    return {journey.slug: journey.name for journey in journey_list(user=user).only("slug", "name")}
+    return dict(journey_list(user=user).values_list("slug", "name"))
 
 
 def chosen_journey(request, options: dict[str, str]) -> str | None:

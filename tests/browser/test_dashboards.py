@@ -1,0 +1,88 @@
+"""The dashboards in a real browser: charts draw, no console errors, no serious a11y issues."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from tests.dashboards.factories import seeded_org
+
+# serialized_rollback: the channel catalogue comes from a data migration that a flush would erase.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PASSWORD = "pw-test-123!"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def session(browser, live_server):
+    org = seeded_org(touchpoint_names=["Checkout <b>page</b>", "Help desk", "Store visit"])
+    manager = factories.make_manager(username="browser-manager")
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    # base.html links no favicon, so the browser's automatic request would log a 404 error.
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.fill("input[name=username]", manager.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    yield page, org, errors, context
+    context.close()
+
+
+def _check(page, errors, axe_source, name, screenshots, *, charts_at_least: int):
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.plot .main-svg').length >= n",
+        arg=charts_at_least,
+        timeout=15000,
+    )
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in result["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+    assert not serious, serious
+    assert not errors, errors
+
+
+def test_overview_draws_its_charts_without_errors(session, axe_source, screenshots, live_server):
+    page, _org, errors, _context = session
+    page.goto(f"{live_server.url}/")
+    _check(page, errors, axe_source, "overview", screenshots, charts_at_least=2)
+    assert page.locator(".tile").count() == 9
+
+
+def test_touchpoint_page_draws_its_charts_without_errors(
+    session, axe_source, screenshots, live_server
+):
+    page, org, errors, _context = session
+    url = reverse("metrics:touchpoint_detail", args=[org.touchpoints[0].slug])
+    page.goto(f"{live_server.url}{url}")
+    _check(page, errors, axe_source, "touchpoint", screenshots, charts_at_least=6)
+    # The touchpoint's name is shown as text, never as markup.
+    assert page.locator("h1").inner_text() == "Checkout <b>page</b>"
+
+
+def test_touchpoints_ranking_and_heatmap_draw(session, axe_source, screenshots, live_server):
+    page, _org, errors, _context = session
+    page.goto(f"{live_server.url}{reverse('metrics:touchpoints')}")
+    _check(page, errors, axe_source, "touchpoints", screenshots, charts_at_least=1)
+
+
+def test_tickets_page_on_a_tablet(browser, session, axe_source, screenshots, live_server):
+    page, _org, errors, context = session
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"{live_server.url}{reverse('metrics:tickets_sla')}")
+    _check(page, errors, axe_source, "tickets-tablet", screenshots, charts_at_least=4)
