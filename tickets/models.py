@@ -6,7 +6,10 @@ messages and status history, in one place, and stored so metrics can aggregate t
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
@@ -23,11 +26,20 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("'%(value)s' is not an IANA time zone (e.g. Europe/Rome)."), params={"value": value}
+        ) from None
+
+
 class BusinessCalendar(models.Model):
     """Time zone, weekly opening windows and holidays. Exactly one calendar is the default."""
 
     name = models.CharField(max_length=100)
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_default = models.BooleanField(default=False)
 
     class Meta:
@@ -41,11 +53,22 @@ class BusinessCalendar(models.Model):
         return self.name
 
 
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 class OpeningHours(models.Model):
     """One opening window on one weekday (0 = Monday); several per day allow a lunch break."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
-    weekday = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     opens = models.TimeField()
     closes = models.TimeField()
 
