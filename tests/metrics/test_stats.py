@@ -35,7 +35,11 @@ def test_student_t_critical_values():
 
 def test_mean_interval_uses_t_for_small_samples_and_normal_from_30():
     mean, low, high = stats.mean_ci(3, 6.0, 14.0)  # 1, 2, 3
-    assert mean == 2.0 and high - mean == pytest.approx(4.302653 / math.sqrt(3), abs=1e-5)
+    assert (
+        mean == 2.0
+        and mean - low == high - mean
+        and high - mean == pytest.approx(4.302653 / math.sqrt(3), abs=1e-5)
+    )
     values = list(range(40))
     n, total, sumsq = len(values), float(sum(values)), float(sum(v * v for v in values))
     mean, _low, high = stats.mean_ci(n, total, sumsq)
