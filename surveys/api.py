@@ -127,7 +127,9 @@ class SurveyViewSet(viewsets.ModelViewSet):
         try:
             instance.delete()
         except ProtectedError:
-            raise Conflict("This survey has responses or invitations; deactivate it instead.") from None
+            raise Conflict(
+                "This survey has responses or invitations; deactivate it instead."
+            ) from None
 
     def _survey(self, slug: str) -> Survey:
         survey = selectors.survey_for_public(slug=slug)
@@ -212,13 +214,17 @@ class ResponseInputSerializer(StrictPlainSerializer):
     answers = serializers.JSONField()
     customer = serializers.CharField(max_length=100, required=False, allow_blank=True)
     channel = serializers.SlugField(max_length=20, required=False, allow_blank=True)
-    invitation = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    invitation = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
     submitted_at = serializers.DateTimeField(required=False)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
 
     def validate_answers(self, value):
         if not isinstance(value, dict):
-            raise serializers.ValidationError("Answers must be an object of question keys and values.")
+            raise serializers.ValidationError(
+                "Answers must be an object of question keys and values."
+            )
         if len(value) > 60:
             raise serializers.ValidationError("Too many answers.")
         return value
@@ -302,9 +308,7 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     pagination_class = Pagination
 
     def get_queryset(self):
-        return selectors.response_list(user=self.request.user).prefetch_related(
-            "answers__question"
-        )
+        return selectors.response_list(user=self.request.user).prefetch_related("answers__question")
 
     def list(self, request, *args, **kwargs):
         return self.list_for(request, self)

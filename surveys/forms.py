@@ -46,7 +46,11 @@ def question_views(survey: Survey, language: str, values, errors: dict) -> list[
         low, high = _default_labels(question)
         name = f"q_{question.key}"
         if hasattr(values, "getlist"):
-            current = values.getlist(name) if question.type == Question.Type.MULTI_CHOICE else values.get(name, "")
+            current = (
+                values.getlist(name)
+                if question.type == Question.Type.MULTI_CHOICE
+                else values.get(name, "")
+            )
         else:
             current = values.get(name, "")
         if question.type == Question.Type.CHOICE:
@@ -65,7 +69,11 @@ def question_views(survey: Survey, language: str, values, errors: dict) -> list[
                 if question.type in ("nps", "csat", "ces", "rating")
                 else [],
                 "choices": [
-                    {"value": choice["value"], "label": _text(choice.get("label") or {}, language, default) or choice["value"]}
+                    {
+                        "value": choice["value"],
+                        "label": _text(choice.get("label") or {}, language, default)
+                        or choice["value"],
+                    }
                     for choice in question.choices
                 ],
                 "current": current,
@@ -87,7 +95,11 @@ def answers_from_post(survey: Survey, data) -> tuple[dict[str, Any], dict[str, s
             if picked:
                 answers[question.key] = picked
             continue
-        raw = (data.get(name) or "").strip() if question.type != Question.Type.TEXT else data.get(name, "")
+        raw = (
+            (data.get(name) or "").strip()
+            if question.type != Question.Type.TEXT
+            else data.get(name, "")
+        )
         if raw == "" or (question.type == Question.Type.TEXT and not raw.strip()):
             continue
         if question.type in ("nps", "csat", "ces", "rating"):
@@ -137,8 +149,12 @@ class SurveyForm(forms.ModelForm):
             "follow_up_csat_bottom",
         ]
         widgets = {
-            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "ends_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -159,7 +175,11 @@ class SurveyForm(forms.ModelForm):
                 ("intro", gettext_lazy("Introduction")),
                 ("thank_you", gettext_lazy("Thank-you text")),
             ):
-                initial = (getattr(self.instance, part, None) or {}).get(lang, "") if self.instance.pk else ""
+                initial = (
+                    (getattr(self.instance, part, None) or {}).get(lang, "")
+                    if self.instance.pk
+                    else ""
+                )
                 widget = forms.Textarea(attrs={"rows": 2}) if part != "title" else forms.TextInput()
                 self.fields[f"{part}_{lang}"] = forms.CharField(
                     required=False,
@@ -187,7 +207,9 @@ class SurveyForm(forms.ModelForm):
         ]
 
     def service_fields(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+        data = {
+            name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data
+        }
         for part in ("title", "intro", "thank_you"):
             data[part] = self.texts(part)
         return data
@@ -204,14 +226,19 @@ class QuestionForm(forms.Form):
         required=False,
         label=gettext_lazy("Scale (CSAT, rating)"),
     )
-    order = forms.IntegerField(min_value=0, max_value=100, required=False, label=gettext_lazy("Order"))
+    order = forms.IntegerField(
+        min_value=0, max_value=100, required=False, label=gettext_lazy("Order")
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for lang in available_languages():
             self.fields[f"text_{lang}"] = forms.CharField(
-                required=False, max_length=1000, label=f"{_('Question text')} ({lang})",
-                widget=forms.TextInput(), validators=NO_NUL,
+                required=False,
+                max_length=1000,
+                label=f"{_('Question text')} ({lang})",
+                widget=forms.TextInput(),
+                validators=NO_NUL,
             )
             self.fields[f"choices_{lang}"] = forms.CharField(
                 required=False,
@@ -221,10 +248,16 @@ class QuestionForm(forms.Form):
                 validators=NO_NUL,
             )
             self.fields[f"low_{lang}"] = forms.CharField(
-                required=False, max_length=200, label=f"{_('Low end label')} ({lang})", validators=NO_NUL
+                required=False,
+                max_length=200,
+                label=f"{_('Low end label')} ({lang})",
+                validators=NO_NUL,
             )
             self.fields[f"high_{lang}"] = forms.CharField(
-                required=False, max_length=200, label=f"{_('High end label')} ({lang})", validators=NO_NUL
+                required=False,
+                max_length=200,
+                label=f"{_('High end label')} ({lang})",
+                validators=NO_NUL,
             )
 
     def lang_groups(self) -> list[dict]:
@@ -263,9 +296,15 @@ class QuestionForm(forms.Form):
             "key": data["key"],
             "type": data["type"],
             "required": bool(data.get("required")),
-            "text": {lang: data.get(f"text_{lang}", "") for lang in languages if data.get(f"text_{lang}")},
-            "low_label": {lang: data[f"low_{lang}"] for lang in languages if data.get(f"low_{lang}")},
-            "high_label": {lang: data[f"high_{lang}"] for lang in languages if data.get(f"high_{lang}")},
+            "text": {
+                lang: data.get(f"text_{lang}", "") for lang in languages if data.get(f"text_{lang}")
+            },
+            "low_label": {
+                lang: data[f"low_{lang}"] for lang in languages if data.get(f"low_{lang}")
+            },
+            "high_label": {
+                lang: data[f"high_{lang}"] for lang in languages if data.get(f"high_{lang}")
+            },
         }
         if data["type"] in ("csat", "rating"):
             question["scale"] = data.get("scale") or 5
@@ -302,7 +341,12 @@ class BaseQuestionFormSet(forms.BaseFormSet):
 
 
 QuestionFormSet = forms.formset_factory(
-    QuestionForm, formset=BaseQuestionFormSet, extra=1, can_delete=True, max_num=50, validate_max=True
+    QuestionForm,
+    formset=BaseQuestionFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=50,
+    validate_max=True,
 )
 
 
@@ -313,7 +357,9 @@ class InviteForm(forms.Form):
         help_text=gettext_lazy("A header line with external_id and/or email (optional: name)."),
     )
     persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False, label=gettext_lazy("Or a persona")
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        label=gettext_lazy("Or a persona"),
     )
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.all(), required=False, label=gettext_lazy("Channel")
@@ -334,5 +380,7 @@ class InviteForm(forms.Form):
     def clean(self):
         data = super().clean()
         if bool(data.get("file")) == bool(data.get("persona")):
-            raise forms.ValidationError(_("Upload a customer list or choose a persona (one of them)."))
+            raise forms.ValidationError(
+                _("Upload a customer list or choose a persona (one of them).")
+            )
         return data

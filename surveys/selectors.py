@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from zoneinfo import ZoneInfo
 
 from surveys.models import Invitation, Response, Survey
 
@@ -32,7 +32,9 @@ def survey_list(*, user) -> QuerySet[Survey]:
 
 
 def survey_for_public(*, slug: str) -> Survey | None:
-    return Survey.objects.select_related("touchpoint", "touchpoint__channel").filter(slug=slug).first()
+    return (
+        Survey.objects.select_related("touchpoint", "touchpoint__channel").filter(slug=slug).first()
+    )
 
 
 @dataclass(frozen=True)

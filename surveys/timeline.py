@@ -13,7 +13,13 @@ def _score_text(response) -> tuple[str, str]:
         tone = "good" if response.nps_score >= 9 else "bad" if response.nps_score <= 6 else ""
         return f"NPS {response.nps_score}/10", tone
     if response.csat_score is not None:
-        tone = "bad" if response.csat_score <= 2 else "good" if response.csat_score >= response.csat_scale - 1 else ""
+        tone = (
+            "bad"
+            if response.csat_score <= 2
+            else "good"
+            if response.csat_score >= response.csat_scale - 1
+            else ""
+        )
         return f"CSAT {response.csat_score}/{response.csat_scale}", tone
     if response.ces_score is not None:
         tone = "bad" if response.ces_score <= 3 else "good" if response.ces_score >= 6 else ""

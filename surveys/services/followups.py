@@ -85,7 +85,7 @@ def _open(*, response: Response, reason: str, comment: str) -> FollowUp:
         "reason": reason,
     }
     lines = [
-        _("A customer answered \"%(survey)s\" on %(date)s: %(scores)s.")
+        _('A customer answered "%(survey)s" on %(date)s: %(scores)s.')
         % {
             "survey": survey.name,
             "date": response.submitted_at.strftime("%Y-%m-%d %H:%M UTC"),

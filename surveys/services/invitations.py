@@ -70,7 +70,10 @@ def suppression_reason(
     other = recent.select_related("survey").order_by("-send_after").first()
     if other is None:
         return ""
-    return _("Contact frequency: invited to “%(survey)s” on %(date)s; at most one invitation per %(days)s days.") % {
+    return _(
+        "Contact frequency: invited to “%(survey)s” on %(date)s; "
+        "at most one invitation per %(days)s days."
+    ) % {
         "survey": other.survey.name,
         "date": other.send_after.date().isoformat(),
         "days": policy.frequency_days,
@@ -241,7 +244,9 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
         raise ValidationError({"file": CSV_NOT_TEXT}) from None
     if "external_id" not in header and "email" not in header:
         raise ValidationError({"file": CSV_NO_COLUMN})
-    columns = {name: header.index(name) for name in ("external_id", "email", "name") if name in header}
+    columns = {
+        name: header.index(name) for name in ("external_id", "email", "name") if name in header
+    }
     rows: list[CsvRow] = []
     errors: list[str] = []
     seen: set[str] = set()
@@ -258,7 +263,9 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
 
             external_id, email, name = cell("external_id"), cell("email"), cell("name")
             if not external_id and not email:
-                errors.append(_("Line %(line)s: give an external id or an e-mail.") % {"line": line})
+                errors.append(
+                    _("Line %(line)s: give an external id or an e-mail.") % {"line": line}
+                )
                 continue
             if len(external_id) > 100 or len(name) > 200:
                 errors.append(_("Line %(line)s: a value is too long.") % {"line": line})
@@ -267,7 +274,10 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
                 try:
                     validate_email(email)
                 except ValidationError:
-                    errors.append(_("Line %(line)s: “%(value)s” is not an e-mail address.") % {"line": line, "value": email[:80]})
+                    errors.append(
+                        _("Line %(line)s: “%(value)s” is not an e-mail address.")
+                        % {"line": line, "value": email[:80]}
+                    )
                     continue
             identity = external_id or email.lower()
             if identity in seen:
@@ -285,7 +295,9 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
 
 
 def _customers_for_rows(rows: list[CsvRow]) -> tuple[list[Customer], int, list[str]]:
-    by_id = Customer.objects.in_bulk([r.external_id for r in rows if r.external_id], field_name="external_id")
+    by_id = Customer.objects.in_bulk(
+        [r.external_id for r in rows if r.external_id], field_name="external_id"
+    )
     emails = [r.email.lower() for r in rows if r.email and not r.external_id]
     by_email: dict[str, Customer] = {}
     for customer in Customer.objects.filter(email__in=emails).order_by("pk"):
@@ -403,12 +415,18 @@ def invitation_for_resolved_ticket(*, ticket_id: int, at: datetime) -> Invitatio
 @transaction.atomic
 def invitations_cancel_for_ticket(*, ticket_id: int) -> int:
     """A reopened ticket is not done: its unanswered CSAT invitation is cancelled."""
-    return Invitation.objects.filter(
-        ticket_id=ticket_id,
-        responded_at__isnull=True,
-        status__in=[Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.Status.SUPPRESSED],
-    ).exclude(response__isnull=False).update(
-        status=Invitation.Status.CANCELLED, updated_at=timezone.now()
+    return (
+        Invitation.objects.filter(
+            ticket_id=ticket_id,
+            responded_at__isnull=True,
+            status__in=[
+                Invitation.Status.PENDING,
+                Invitation.Status.SENT,
+                Invitation.Status.SUPPRESSED,
+            ],
+        )
+        .exclude(response__isnull=False)
+        .update(status=Invitation.Status.CANCELLED, updated_at=timezone.now())
     )
 
 

@@ -174,7 +174,9 @@ def invitation_resolve(
 
 def is_public_exempt(user) -> bool:
     """Integrations with surveys.add_response push responses in bulk: not the public budget."""
-    return bool(user is not None and user.is_authenticated and user.has_perm("surveys.add_response"))
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm("surveys.add_response")
+    )
 
 
 def _denormalise(response: Response, cleaned: list[tuple[Question, dict]]) -> None:
@@ -250,7 +252,9 @@ def response_submit(
             raise ValidationError({"customer": CUSTOMER_MISMATCH})
     elif customer_ref:
         if not isinstance(customer_ref, str) or "\x00" in customer_ref or len(customer_ref) > 100:
-            raise ValidationError({"customer": _("Give the customer's external id (at most 100 characters).")})
+            raise ValidationError(
+                {"customer": _("Give the customer's external id (at most 100 characters).")}
+            )
         customer = customer_resolve(external_id=customer_ref, seen_at=at)
     if survey.is_anonymous:
         customer = None
@@ -277,7 +281,9 @@ def response_submit(
         [Answer(response=response, question=question, **fields) for question, fields in cleaned]
     )
     if invitation is not None:
-        Invitation.objects.filter(pk=invitation.pk).update(responded_at=at, updated_at=timezone.now())
+        Invitation.objects.filter(pk=invitation.pk).update(
+            responded_at=at, updated_at=timezone.now()
+        )
 
     from surveys.services.followups import follow_up_for_response
 

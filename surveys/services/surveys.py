@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.models import Stage, Touchpoint
 from surveys.models import Question, Survey
@@ -23,26 +24,40 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 SCALED_TYPES = {Question.Type.CSAT, Question.Type.RATING}
 CHOICE_TYPES = {Question.Type.CHOICE, Question.Type.MULTI_CHOICE}
 
-SURVEY_NEEDS_QUESTIONS = "A survey needs at least one question."
-SURVEY_TOO_MANY_QUESTIONS = "A survey has at most 50 questions."
-SURVEY_UNKNOWN_LANGUAGE = "Unknown language '{value}'; use one of: {allowed}."
-SURVEY_DEFAULT_NOT_LISTED = "The default language must be one of the survey's languages."
-SURVEY_WINDOW_ORDER = "The survey must start before it ends."
-QUESTION_KEY_INVALID = "Question {n}: the key must be lower-case letters, digits, - or _."
-QUESTION_KEY_DUPLICATE = "Question {n}: the key '{key}' is used twice."
-QUESTION_TYPE_INVALID = "Question {n}: unknown type '{value}'."
-QUESTION_TEXT_MISSING = "Question {n}: the text in the default language is required."
-QUESTION_SCALE_INVALID = "Question {n}: the scale must be 5 or 7."
-QUESTION_SCALE_NOT_ALLOWED = "Question {n}: only CSAT and rating questions have a scale."
-QUESTION_CHOICES_NEEDED = "Question {n}: a choice question needs at least two choices."
-QUESTION_CHOICES_NOT_ALLOWED = "Question {n}: only choice questions have choices."
-QUESTION_CHOICE_INVALID = "Question {n}: each choice needs a unique, non-empty value."
-QUESTION_BAD_FIELD = "Question {n}: unknown field '{value}'."
-QUESTION_ANSWERED_REMOVED = "Question '{key}' already has answers and cannot be removed."
-QUESTION_ANSWERED_RETYPED = "Question '{key}' already has answers; its type and scale are fixed."
-TEXT_NUL = "Text may not contain NUL characters."
-TEXT_TOO_LONG = "Texts are at most 1000 characters."
-LANGUAGE_TEXTS_INVALID = "Give a text per language as {{language: text}} for the survey's languages."
+SURVEY_NEEDS_QUESTIONS = gettext_lazy("A survey needs at least one question.")
+SURVEY_TOO_MANY_QUESTIONS = gettext_lazy("A survey has at most 50 questions.")
+SURVEY_UNKNOWN_LANGUAGE = gettext_lazy("Unknown language '{value}'; use one of: {allowed}.")
+SURVEY_DEFAULT_NOT_LISTED = gettext_lazy(
+    "The default language must be one of the survey's languages."
+)
+SURVEY_WINDOW_ORDER = gettext_lazy("The survey must start before it ends.")
+QUESTION_KEY_INVALID = gettext_lazy(
+    "Question {n}: the key must be lower-case letters, digits, - or _."
+)
+QUESTION_KEY_DUPLICATE = gettext_lazy("Question {n}: the key '{key}' is used twice.")
+QUESTION_TYPE_INVALID = gettext_lazy("Question {n}: unknown type '{value}'.")
+QUESTION_TEXT_MISSING = gettext_lazy("Question {n}: the text in the default language is required.")
+QUESTION_SCALE_INVALID = gettext_lazy("Question {n}: the scale must be 5 or 7.")
+QUESTION_SCALE_NOT_ALLOWED = gettext_lazy(
+    "Question {n}: only CSAT and rating questions have a scale."
+)
+QUESTION_CHOICES_NEEDED = gettext_lazy(
+    "Question {n}: a choice question needs at least two choices."
+)
+QUESTION_CHOICES_NOT_ALLOWED = gettext_lazy("Question {n}: only choice questions have choices.")
+QUESTION_CHOICE_INVALID = gettext_lazy("Question {n}: each choice needs a unique, non-empty value.")
+QUESTION_BAD_FIELD = gettext_lazy("Question {n}: unknown field '{value}'.")
+QUESTION_ANSWERED_REMOVED = gettext_lazy(
+    "Question '{key}' already has answers and cannot be removed."
+)
+QUESTION_ANSWERED_RETYPED = gettext_lazy(
+    "Question '{key}' already has answers; its type and scale are fixed."
+)
+TEXT_NUL = gettext_lazy("Text may not contain NUL characters.")
+TEXT_TOO_LONG = gettext_lazy("Texts are at most 1000 characters.")
+LANGUAGE_TEXTS_INVALID = gettext_lazy(
+    "Give a text per language as {language: text} for the survey's languages."
+)
 
 QUESTION_FIELDS = {
     "key",
@@ -127,7 +142,11 @@ def _clean_languages(languages: Any, default_language: str) -> list[str]:
     for code in languages:
         if code not in allowed:
             raise ValidationError(
-                {"languages": SURVEY_UNKNOWN_LANGUAGE.format(value=code, allowed=", ".join(allowed))}
+                {
+                    "languages": SURVEY_UNKNOWN_LANGUAGE.format(
+                        value=code, allowed=", ".join(allowed)
+                    )
+                }
             )
     if default_language not in languages:
         raise ValidationError({"default_language": SURVEY_DEFAULT_NOT_LISTED})
@@ -185,7 +204,9 @@ def clean_questions(raw: Any, *, languages: list[str], default: str) -> list[dic
         if qtype not in Question.Type.values:
             raise ValidationError({"questions": QUESTION_TYPE_INVALID.format(n=n, value=qtype)})
         try:
-            text = localized(item.get("text"), field="questions", languages=languages, default=default)
+            text = localized(
+                item.get("text"), field="questions", languages=languages, default=default
+            )
         except ValidationError:
             raise ValidationError({"questions": QUESTION_TEXT_MISSING.format(n=n)}) from None
         if not text.get(default):
@@ -204,7 +225,9 @@ def clean_questions(raw: Any, *, languages: list[str], default: str) -> list[dic
             raise ValidationError({"questions": QUESTION_CHOICES_NOT_ALLOWED.format(n=n)})
         required = item.get("required", False)
         if not isinstance(required, bool):
-            raise ValidationError({"questions": _("Question %(n)s: required is true or false.") % {"n": n}})
+            raise ValidationError(
+                {"questions": _("Question %(n)s: required is true or false.") % {"n": n}}
+            )
         cleaned.append(
             {
                 "key": key,
@@ -301,7 +324,9 @@ def survey_create(
     """Create a survey and its questions, all validated, in one transaction."""
     survey = Survey(slug=slug, name=name, touchpoint=touchpoint, stage=stage, created_by=created_by)
     _apply_fields(survey, fields)
-    cleaned = clean_questions(questions, languages=survey.languages, default=survey.default_language)
+    cleaned = clean_questions(
+        questions, languages=survey.languages, default=survey.default_language
+    )
     survey.save()
     _save_questions(survey, cleaned)
     return survey
@@ -319,9 +344,11 @@ def survey_update(*, survey: Survey, questions: list[dict] | None = None, **fiel
     else:
         # Languages may have changed: existing texts must still fit them.
         current = [question_as_dict(q) for q in survey.questions.all()]
-        cleaned = clean_questions(
-            current, languages=survey.languages, default=survey.default_language
-        ) if current else []
+        cleaned = (
+            clean_questions(current, languages=survey.languages, default=survey.default_language)
+            if current
+            else []
+        )
     survey.save()
     if questions is not None or cleaned:
         _save_questions(survey, cleaned)

@@ -46,7 +46,8 @@ def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug)
     public_url = _public_url(survey)
     embed = (
-        f'<iframe src="{escape(public_url)}" title="{escape(survey.name)}" width="100%" height="720" '
+        f'<iframe src="{escape(public_url)}" title="{escape(survey.name)}" '
+        'width="100%" height="720" '
         'style="border:0" loading="lazy"></iframe>'
     )
     return render(
@@ -177,7 +178,10 @@ def survey_invite(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(created)s invitations queued, %(suppressed)s suppressed by the contact-frequency rule.")
+                    _(
+                        "%(created)s invitations queued, "
+                        "%(suppressed)s suppressed by the contact-frequency rule."
+                    )
                     % {"created": result.created, "suppressed": result.suppressed},
                 )
                 return redirect("surveys:survey_detail", slug=survey.slug)

@@ -116,12 +116,18 @@ def _closed_message(survey: Survey) -> str:
     return ""
 
 
-def _render_form(request, survey, *, language, invitation, errors=None, values=None, status=200, preview=False):
+def _render_form(
+    request, survey, *, language, invitation, errors=None, values=None, status=200, preview=False
+):
     context = {
         "survey": survey,
         "language": language,
-        "languages": [(code, _language_name(code)) for code in survey.languages or [survey.default_language]],
-        "title": survey.title.get(language) or survey.title.get(survey.default_language) or survey.name,
+        "languages": [
+            (code, _language_name(code)) for code in survey.languages or [survey.default_language]
+        ],
+        "title": survey.title.get(language)
+        or survey.title.get(survey.default_language)
+        or survey.name,
         "intro": survey.intro.get(language) or survey.intro.get(survey.default_language, ""),
         "questions": question_views(survey, language, values or {}, errors or {}),
         "errors": errors or {},
@@ -178,7 +184,15 @@ def survey_public(request: HttpRequest, slug: str) -> HttpResponse:
             return _render_form(request, survey, language=language, invitation=invitation)
         answers, errors = answers_from_post(survey, request.POST)
         if errors:
-            return _render_form(request, survey, language=language, invitation=invitation, errors=errors, values=request.POST, status=400)
+            return _render_form(
+                request,
+                survey,
+                language=language,
+                invitation=invitation,
+                errors=errors,
+                values=request.POST,
+                status=400,
+            )
         try:
             response = services.response_submit(
                 survey=survey,
@@ -191,14 +205,26 @@ def survey_public(request: HttpRequest, slug: str) -> HttpResponse:
         except throttle.RateLimited as limited:
             return _limited(request, survey, limited)
         except services.AnswersInvalid as invalid:
-            return _render_form(request, survey, language=language, invitation=invitation, errors=invalid.errors, values=request.POST, status=400)
+            return _render_form(
+                request,
+                survey,
+                language=language,
+                invitation=invitation,
+                errors=invalid.errors,
+                values=request.POST,
+                status=400,
+            )
         except IntegrityError:
             return _already_answered(request, survey)
         except ValidationError as error:
             return render(
                 request,
                 "surveys/public/message.html",
-                {"survey": survey, "heading": _("We could not save your answers"), "message": " ".join(error.messages)},
+                {
+                    "survey": survey,
+                    "heading": _("We could not save your answers"),
+                    "message": " ".join(error.messages),
+                },
                 status=400,
             )
         request.session[f"survey_done:{survey.slug}"] = response.pk

@@ -96,8 +96,17 @@ def test_optional_questions_may_be_skipped(survey):
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("nps", 11), ("nps", -1), ("nps", 7.5), ("nps", "7"), ("nps", None), ("ces", 0),
-     ("ces", 8), ("csat", 6), ("unknown", 1)],
+    [
+        ("nps", 11),
+        ("nps", -1),
+        ("nps", 7.5),
+        ("nps", "7"),
+        ("nps", None),
+        ("ces", 0),
+        ("ces", 8),
+        ("csat", 6),
+        ("unknown", 1),
+    ],
 )
 def test_api_gives_400_naming_the_question_and_writes_nothing(survey, key, value):
     before = Customer.objects.count()

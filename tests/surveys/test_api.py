@@ -38,7 +38,9 @@ def test_survey_admin_creates_reads_updates_a_survey(survey_admin):
     detail = client.get("/api/v1/surveys/delivery-nps/")
     assert detail.json()["questions"][1]["scale"] == 7
     reply = client.patch(
-        "/api/v1/surveys/delivery-nps/", {"name": "Delivery NPS 2", "is_active": False}, format="json"
+        "/api/v1/surveys/delivery-nps/",
+        {"name": "Delivery NPS 2", "is_active": False},
+        format="json",
     )
     assert reply.status_code == 200
     survey = Survey.objects.get(slug="delivery-nps")
@@ -140,15 +142,19 @@ def test_manager_lists_responses_with_filters(manager):
     assert client.get("/api/v1/responses/?score_group=promoter").json()["count"] == 3
     assert client.get("/api/v1/responses/?language=id").json()["count"] == 4
     assert (
-        client.get(f"/api/v1/responses/?touchpoint={survey_b.touchpoint.slug}").json()["count"]
-        == 1
+        client.get(f"/api/v1/responses/?touchpoint={survey_b.touchpoint.slug}").json()["count"] == 1
     )
     per_survey = client.get(f"/api/v1/surveys/{survey_a.slug}/responses/?score_group=detractor")
     assert per_survey.json()["count"] == 2
     today = per_survey.json()["results"][0]["submitted_at"][:10]
     assert client.get(f"/api/v1/responses/?start={today}&end={today}").json()["count"] == 5
-    for bad in ["score_group=everyone", "start=2026-13-01", "order_by=customer__email",
-                "language=fr", "start=2026-02-01&end=2026-01-01"]:
+    for bad in [
+        "score_group=everyone",
+        "start=2026-13-01",
+        "order_by=customer__email",
+        "language=fr",
+        "start=2026-02-01&end=2026-01-01",
+    ]:
         reply = client.get(f"/api/v1/responses/?{bad}")
         assert reply.status_code == 400, bad
     # Manager may read but not create surveys.

@@ -59,7 +59,7 @@ def test_resolved_ticket_creates_exactly_one_csat_invitation(
 
 
 def test_reopen_cancels_the_unanswered_invitation(setup, django_capture_on_commit_callbacks):
-    survey, ticket, agent = setup
+    _survey, ticket, agent = setup
     _resolve(ticket, agent, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_transition(ticket=ticket, status="open", actor=agent)
@@ -71,7 +71,9 @@ def test_reopen_cancels_the_unanswered_invitation(setup, django_capture_on_commi
 def test_touchpoint_without_post_ticket_survey_is_skipped(django_capture_on_commit_callbacks):
     touchpoint = factories.make_touchpoint()
     ticket = ticket_services.ticket_create(
-        subject="Hi", customer=factories.make_customer(), channel=factories.channel("web"),
+        subject="Hi",
+        customer=factories.make_customer(),
+        channel=factories.channel("web"),
         touchpoint=touchpoint,
     )
     with django_capture_on_commit_callbacks(execute=True):

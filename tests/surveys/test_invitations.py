@@ -26,7 +26,9 @@ def _post(survey, payload):
 
 def test_tokens_are_long_random_and_distinct():
     survey = make_survey()
-    tokens = {make_invitation(survey=survey, customer=factories.make_customer()).token for _ in range(50)}
+    tokens = {
+        make_invitation(survey=survey, customer=factories.make_customer()).token for _ in range(50)
+    }
     assert len(tokens) == 50
     assert all(len(token) >= 43 for token in tokens)
 
@@ -34,10 +36,14 @@ def test_tokens_are_long_random_and_distinct():
 def test_reused_invitation_gives_409_and_keeps_the_first_response():
     survey = make_survey()
     invitation = make_invitation(survey=survey)
-    first = _post(survey, {"answers": {"nps": 9, "comment": "great"}, "invitation": invitation.token})
+    first = _post(
+        survey, {"answers": {"nps": 9, "comment": "great"}, "invitation": invitation.token}
+    )
     assert first.status_code == 201
     before = Response.objects.values().get()
-    second = _post(survey, {"answers": {"nps": 0, "comment": "changed"}, "invitation": invitation.token})
+    second = _post(
+        survey, {"answers": {"nps": 0, "comment": "changed"}, "invitation": invitation.token}
+    )
     assert second.status_code == 409
     assert Response.objects.count() == 1
     assert Response.objects.values().get() == before
@@ -172,7 +178,8 @@ def test_api_invitation_returns_token_and_url(survey_admin, agent):
     survey = make_survey()
     client = factories.api_client(survey_admin)
     reply = client.post(
-        f"/api/v1/surveys/{survey.slug}/invitations/", {"customer": "ext-1", "channel": "sms"},
+        f"/api/v1/surveys/{survey.slug}/invitations/",
+        {"customer": "ext-1", "channel": "sms"},
         format="json",
     )
     assert reply.status_code == 201, reply.content
@@ -180,7 +187,9 @@ def test_api_invitation_returns_token_and_url(survey_admin, agent):
     assert body["url"].endswith(f"/s/i/{body['token']}/")
     invitation = Invitation.objects.get(token=body["token"])
     assert invitation.customer.external_id == "ext-1" and invitation.status == "sent"
-    again = client.post(f"/api/v1/surveys/{survey.slug}/invitations/", {"customer": "ext-1"}, format="json")
+    again = client.post(
+        f"/api/v1/surveys/{survey.slug}/invitations/", {"customer": "ext-1"}, format="json"
+    )
     assert again.status_code == 409
     denied = factories.api_client(agent).post(
         f"/api/v1/surveys/{survey.slug}/invitations/", {"customer": "ext-2"}, format="json"

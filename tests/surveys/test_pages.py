@@ -26,7 +26,12 @@ def test_html_in_titles_questions_choices_and_comments_is_escaped(client, manage
         title={"en": XSS},
         questions=[
             {"key": "nps", "type": "nps", "text": XSS, "required": True},
-            {"key": "pick", "type": "choice", "text": "Pick", "choices": [{"value": "a", "label": XSS}, "b"]},
+            {
+                "key": "pick",
+                "type": "choice",
+                "text": "Pick",
+                "choices": [{"value": "a", "label": XSS}, "b"],
+            },
             {"key": "comment", "type": "text", "text": "Why?"},
         ],
     )
@@ -102,7 +107,9 @@ def test_public_submit_then_thank_you_in_the_survey_language(client):
     survey = make_survey(
         languages=["en", "it"],
         thank_you={"en": "Thanks!", "it": "Grazie mille!"},
-        questions=[{"key": "nps", "type": "nps", "text": {"en": "Recommend?", "it": "Consiglieresti?"}}],
+        questions=[
+            {"key": "nps", "type": "nps", "text": {"en": "Recommend?", "it": "Consiglieresti?"}}
+        ],
     )
     page = client.get(f"/s/{survey.slug}/", HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9,en;q=0.5")
     assert "Consiglieresti?" in page.content.decode()
@@ -147,12 +154,21 @@ def test_inactive_and_expired_public_pages_say_so(client):
 def test_agent_cannot_see_or_edit_surveys(client, agent):
     survey = make_survey()
     client.force_login(agent)
-    for url in ["/surveys/", f"/surveys/{survey.slug}/", f"/surveys/{survey.slug}/edit/",
-                "/surveys/new/", "/surveys/responses/", f"/surveys/{survey.slug}/invite/"]:
+    for url in [
+        "/surveys/",
+        f"/surveys/{survey.slug}/",
+        f"/surveys/{survey.slug}/edit/",
+        "/surveys/new/",
+        "/surveys/responses/",
+        f"/surveys/{survey.slug}/invite/",
+    ]:
         assert client.get(url).status_code == 403, url
     assert client.post(f"/surveys/{survey.slug}/active/", {"active": "0"}).status_code == 403
     api = factories.api_client(agent)
-    assert api.patch(f"/api/v1/surveys/{survey.slug}/", {"name": "x"}, format="json").status_code == 403
+    assert (
+        api.patch(f"/api/v1/surveys/{survey.slug}/", {"name": "x"}, format="json").status_code
+        == 403
+    )
     assert api.get("/api/v1/surveys/").status_code == 403
     survey.refresh_from_db()
     assert survey.is_active and survey.name != "x"

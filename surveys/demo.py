@@ -1,0 +1,679 @@
+"""Demo part: the surveys of a retail business and a year of answers (seed_demo runs it after
+tickets). Relationship NPS, transactional CSAT/CES on many touchpoints, post-ticket CSAT on the
+support touchpoints, one survey in English, Indonesian, Malay and Italian; invitations with a
+response rate near 30 %, weekly seasonality, touchpoints at different levels, and the checkout
+CSAT dip in the weeks of the payment-ticket spike. Follow-up tickets for some recent detractors
+go through tickets.services (a few hundred at most); everything else is bulk-inserted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from surveys.models import Answer, FollowUp, Invitation, Question, Response, Survey
+from surveys.services import survey_create
+
+BATCH = 2000
+RESPONSES_PER_CUSTOMER_YEAR = 25_000 / 3000
+INVITED_SHARE = 0.3  # the rest answer public links, in-app prompts and QR codes
+WEEKDAY_FACTOR = [1.15, 1.1, 1.0, 1.0, 1.05, 0.85, 0.7]
+FOLLOW_UP_DAYS = 120
+FOLLOW_UP_MAX = 250
+
+NPS_TEXTS = {
+    "en": "How likely are you to recommend us to a friend or colleague?",
+    "id": "Seberapa besar kemungkinan Anda merekomendasikan kami kepada teman atau kolega?",
+    "ms": "Sejauh manakah kemungkinan anda mengesyorkan kami kepada rakan atau rakan sekerja?",
+    "it": "Quanto è probabile che ci consiglieresti a un amico o a un collega?",
+}
+REASON_TEXTS = {
+    "en": "What is the main reason for your score?",
+    "id": "Apa alasan utama Anda memberikan skor tersebut?",
+    "ms": "Apakah sebab utama anda memberikan skor tersebut?",
+    "it": "Qual è il motivo principale del tuo punteggio?",
+}
+DRIVER_TEXTS = {
+    "en": "What matters most to you when you shop with us?",
+    "id": "Apa yang paling penting bagi Anda saat berbelanja di tempat kami?",
+    "ms": "Apakah yang paling penting bagi anda apabila membeli-belah dengan kami?",
+    "it": "Che cosa conta di più per te quando acquisti da noi?",
+}
+DRIVERS = [
+    ("price", {"en": "Price", "id": "Harga", "ms": "Harga", "it": "Prezzo"}),
+    (
+        "delivery",
+        {
+            "en": "Fast delivery",
+            "id": "Pengiriman cepat",
+            "ms": "Penghantaran pantas",
+            "it": "Consegna rapida",
+        },
+    ),
+    (
+        "service",
+        {
+            "en": "Friendly service",
+            "id": "Layanan yang ramah",
+            "ms": "Perkhidmatan mesra",
+            "it": "Servizio cordiale",
+        },
+    ),
+    (
+        "range",
+        {
+            "en": "Product range",
+            "id": "Pilihan produk",
+            "ms": "Pilihan produk",
+            "it": "Assortimento",
+        },
+    ),
+]
+MULTILINGUAL = {
+    "title": {
+        "en": "Your opinion of us",
+        "id": "Pendapat Anda tentang kami",
+        "ms": "Pendapat anda tentang kami",
+        "it": "La tua opinione su di noi",
+    },
+    "intro": {
+        "en": "Two minutes, three questions. Your answers help us serve you better.",
+        "id": (
+            "Hanya dua menit, tiga pertanyaan. "
+            "Jawaban Anda membantu kami melayani Anda dengan lebih baik."
+        ),
+        "ms": (
+            "Hanya dua minit, tiga soalan. "
+            "Jawapan anda membantu kami memberikan perkhidmatan yang lebih baik."
+        ),
+        "it": "Due minuti, tre domande. Le tue risposte ci aiutano a servirti meglio.",
+    },
+    "thank_you": {
+        "en": "Thank you for your feedback! We read every comment.",
+        "id": "Terima kasih atas masukan Anda! Kami membaca setiap komentar.",
+        "ms": "Terima kasih atas maklum balas anda! Kami membaca setiap komen.",
+        "it": "Grazie per il tuo feedback! Leggiamo ogni commento.",
+    },
+    "low": {
+        "en": "Not at all likely",
+        "id": "Sangat tidak mungkin",
+        "ms": "Langsung tidak mungkin",
+        "it": "Per niente probabile",
+    },
+    "high": {
+        "en": "Extremely likely",
+        "id": "Sangat mungkin",
+        "ms": "Amat mungkin",
+        "it": "Estremamente probabile",
+    },
+}
+
+COMMENTS = {
+    "en": {
+        "good": [
+            "Quick and easy, thank you!",
+            "Staff were really helpful and friendly.",
+            "Everything arrived on time and well packed.",
+            "Great prices and a smooth experience.",
+            "The app makes it so simple.",
+            "Problem solved on the first call, well done.",
+        ],
+        "bad": [
+            "The payment page kept failing and I had to try three times.",
+            "Delivery was two days late and nobody told me.",
+            "I waited far too long on hold.",
+            "The refund is still not on my card.",
+            "Confusing checkout, I almost gave up.",
+            "I had to explain my problem again to every agent.",
+        ],
+    },
+    "id": {
+        "good": [
+            "Cepat dan mudah, terima kasih!",
+            "Stafnya sangat membantu dan ramah.",
+            "Pesanan tiba tepat waktu dan dikemas dengan rapi.",
+        ],
+        "bad": [
+            "Pembayaran gagal berkali-kali.",
+            "Pengiriman terlambat dan tidak ada kabar.",
+            "Terlalu lama menunggu di telepon.",
+        ],
+    },
+    "ms": {
+        "good": [
+            "Pantas dan mudah, terima kasih!",
+            "Kakitangan sangat membantu dan mesra.",
+            "Barang sampai tepat pada masanya.",
+        ],
+        "bad": [
+            "Pembayaran gagal beberapa kali.",
+            "Penghantaran lewat dan tiada makluman.",
+            "Terlalu lama menunggu dalam talian.",
+        ],
+    },
+    "it": {
+        "good": [
+            "Veloce e semplice, grazie!",
+            "Personale gentile e disponibile.",
+            "Tutto arrivato in tempo e ben imballato.",
+        ],
+        "bad": [
+            "Il pagamento non andava a buon fine.",
+            "Consegna in ritardo e nessun avviso.",
+            "Attesa troppo lunga al telefono.",
+        ],
+    },
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    slug: str
+    name: str
+    touchpoint: str
+    kind: str  # "nps", "csat", "ces", "csat_ces"
+    weight: float  # share of the year's responses
+    level: float  # 0..1: how happy customers are here
+    invited: float  # share of responses that came from an invitation
+    languages: tuple[str, ...] = ("en",)
+    dips: bool = False
+
+
+PLANS = [
+    Plan(
+        "relationship-nps",
+        "Relationship NPS (quarterly)",
+        "loyalty-programme",
+        "nps",
+        0.16,
+        0.78,
+        1.0,
+        ("en", "id", "ms", "it"),
+    ),
+    Plan("store-nps", "Store visit NPS", "store-visit", "nps", 0.10, 0.82, 0.2),
+    Plan("app-nps", "Mobile app NPS", "mobile-app", "nps", 0.08, 0.72, 0.1),
+    Plan("checkout-csat", "Checkout CSAT", "checkout", "csat_ces", 0.13, 0.74, 0.0, dips=True),
+    Plan("payment-ces", "Payment effort (CES)", "payment", "ces", 0.05, 0.66, 0.0, dips=True),
+    Plan("delivery-csat", "Home delivery CSAT", "delivery", "csat", 0.09, 0.55, 0.6),
+    Plan("pos-csat", "Point of sale CSAT", "point-of-sale", "csat", 0.06, 0.80, 0.0),
+    Plan("returns-ces", "Returns effort (CES)", "returns", "ces", 0.05, 0.45, 0.5),
+    Plan("invoice-csat", "Invoice e-mail CSAT", "invoice", "csat", 0.03, 0.64, 1.0),
+    Plan("click-collect-csat", "Click and collect CSAT", "click-collect", "csat", 0.04, 0.72, 0.5),
+    Plan("website-ces", "Website effort (CES)", "website", "ces", 0.05, 0.68, 0.0),
+]
+POST_TICKET = [
+    (
+        "support-csat",
+        "Help desk CSAT",
+        "help-desk",
+        ("web", "email", "forum", "social", "store", "app", "device", "marketing", "sms"),
+    ),
+    ("chat-csat", "Support chat CSAT", "support-chat", ("chat",)),
+    ("phone-csat", "Phone support CSAT", "phone-support", ("phone",)),
+]
+
+
+def _questions(plan: Plan) -> list[dict]:
+    if plan.languages != ("en",):
+        return [
+            {
+                "key": "nps",
+                "type": "nps",
+                "text": NPS_TEXTS,
+                "required": True,
+                "low_label": MULTILINGUAL["low"],
+                "high_label": MULTILINGUAL["high"],
+            },
+            {
+                "key": "driver",
+                "type": "choice",
+                "text": DRIVER_TEXTS,
+                "choices": [{"value": value, "label": label} for value, label in DRIVERS],
+            },
+            {"key": "comment", "type": "text", "text": REASON_TEXTS},
+        ]
+    questions = []
+    if plan.kind == "nps":
+        questions.append({"key": "nps", "type": "nps", "text": NPS_TEXTS["en"], "required": True})
+    if plan.kind in ("csat", "csat_ces"):
+        questions.append(
+            {
+                "key": "csat",
+                "type": "csat",
+                "scale": 5,
+                "required": True,
+                "text": "Overall, how satisfied were you with this experience?",
+            }
+        )
+    if plan.kind in ("ces", "csat_ces"):
+        questions.append(
+            {
+                "key": "ces",
+                "type": "ces",
+                "required": plan.kind == "ces",
+                "text": "How easy was it to get what you needed?",
+                "low_label": "Very difficult",
+                "high_label": "Very easy",
+            }
+        )
+    questions.append({"key": "comment", "type": "text", "text": REASON_TEXTS["en"]})
+    return questions
+
+
+def _surveys(ctx) -> dict[str, Survey]:
+    surveys: dict[str, Survey] = {}
+    creator = ctx.users.get("surveyadmin")
+    start = datetime.combine(ctx.start, datetime.min.time()).replace(tzinfo=ctx.tz)
+    for plan in PLANS:
+        extra = {}
+        if plan.languages != ("en",):
+            extra = {key: MULTILINGUAL[key] for key in ("title", "intro", "thank_you")}
+        survey = survey_create(
+            slug=plan.slug,
+            name=plan.name,
+            touchpoint=ctx.touchpoints[plan.touchpoint],
+            questions=_questions(plan),
+            languages=list(plan.languages),
+            default_language="en",
+            created_by=creator,
+            invitation_only=plan.invited >= 1.0,
+            **extra,
+        )
+        surveys[plan.slug] = survey
+    for slug, name, touchpoint, _channels in POST_TICKET:
+        surveys[slug] = survey_create(
+            slug=slug,
+            name=name,
+            touchpoint=ctx.touchpoints[touchpoint],
+            questions=[
+                {
+                    "key": "csat",
+                    "type": "csat",
+                    "scale": 5,
+                    "required": True,
+                    "text": "How satisfied are you with how we handled your request?",
+                },
+                {"key": "comment", "type": "text", "text": "What could we have done better?"},
+            ],
+            created_by=creator,
+            is_post_ticket=True,
+            invitation_only=True,
+            post_ticket_delay_minutes=60,
+        )
+    Survey.objects.filter(pk__in=[s.pk for s in surveys.values()]).update(created_at=start)
+    return surveys
+
+
+def _dip_window(ctx) -> tuple[date, date]:
+    try:
+        from tickets import demo as tickets_demo
+
+        weeks_before = tickets_demo.SPIKE_STARTS_WEEKS_BEFORE_END
+        weeks = tickets_demo.SPIKE_WEEKS
+    except (ImportError, AttributeError):
+        weeks_before, weeks = 7, 4
+    start = ctx.end - timedelta(weeks=weeks_before)
+    return start, start + timedelta(weeks=weeks)
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _scores(rng, plan_kind: str, happiness: float) -> dict[str, int]:
+    """Scores that move together: one latent satisfaction drives NPS, CSAT and CES."""
+    latent = min(1.0, max(0.0, rng.gauss(happiness, 0.22)))
+    scores: dict[str, int] = {}
+    if plan_kind == "nps":
+        scores["nps"] = _clamp(latent * 10.8 - 0.2 + rng.uniform(-0.6, 0.6), 0, 10)
+    if plan_kind in ("csat", "csat_ces"):
+        scores["csat"] = _clamp(1 + latent * 4.3 + rng.uniform(-0.4, 0.4), 1, 5)
+    if plan_kind in ("ces", "csat_ces"):
+        scores["ces"] = _clamp(1 + latent * 6.3 + rng.uniform(-0.6, 0.6), 1, 7)
+    return scores
+
+
+def _is_low(scores: dict[str, int]) -> bool:
+    return scores.get("nps", 10) <= 6 or scores.get("csat", 5) <= 2 or scores.get("ces", 7) <= 3
+
+
+def _comment(rng, language: str, low: bool) -> str:
+    pool = COMMENTS.get(language, COMMENTS["en"])["bad" if low else "good"]
+    return rng.choice(pool)
+
+
+@dataclass
+class _Draft:
+    response: Response
+    answers: list[tuple[str, dict]]
+    invitation: Invitation | None = None
+
+
+def seed(ctx) -> None:
+    """Surveys, invitations, a year of responses with answers, and some follow-up tickets."""
+    rng = ctx.rng
+    surveys = _surveys(ctx)
+    questions = {
+        survey.slug: {q.key: q for q in survey.questions.all()} for survey in surveys.values()
+    }
+    customers = ctx.customer_ids
+    if not customers:
+        return
+    languages = {
+        cid: rng.choices(["en", "id", "ms", "it"], weights=[40, 25, 20, 15])[0] for cid in customers
+    }
+    dip_start, dip_end = _dip_window(ctx)
+    email = ctx.channels.get("email")
+    now = timezone.now()
+    cutoff = min(
+        now,
+        datetime.combine(ctx.end + timedelta(days=1), datetime.min.time()).replace(tzinfo=ctx.tz),
+    )
+
+    total = len(customers) * RESPONSES_PER_CUSTOMER_YEAR * ctx.days / 365
+    per_day = total / ctx.days
+    weights = [plan.weight for plan in PLANS]
+    drafts: list[_Draft] = []
+    uninvited: list[Invitation] = []
+    last_invited: dict[int, datetime] = {}
+    for index in ctx.progress(range(ctx.days), desc="responses", total=ctx.days):
+        day = ctx.day_at(index)
+        trend = 0.04 * (index / max(1, ctx.days))  # the programme slowly improves things
+        count = _poisson(rng, per_day * WEEKDAY_FACTOR[day.weekday()])
+        for _ in range(count):
+            plan = rng.choices(PLANS, weights=weights)[0]
+            survey = surveys[plan.slug]
+            customer_id = rng.choice(customers)
+            at = ctx.moment(day)
+            if at >= cutoff:
+                continue
+            happiness = plan.level + trend
+            if plan.dips and dip_start <= day < dip_end:
+                happiness -= 0.32
+            if day.weekday() >= 5:
+                happiness -= 0.03
+            if customer_id in ctx.unhappy_customer_ids:
+                happiness -= 0.12
+            language = languages[customer_id] if plan.languages != ("en",) else "en"
+            invitation = None
+            if rng.random() < plan.invited:
+                sent = at - timedelta(hours=rng.uniform(1, 72))
+                invitation = Invitation(
+                    survey=survey,
+                    customer_id=customer_id,
+                    channel=email,
+                    language=language,
+                    status=Invitation.Status.SENT,
+                    send_after=sent,
+                    sent_at=sent,
+                    opened_at=sent + (at - sent) * 0.8,
+                    responded_at=at,
+                    created_at=sent,
+                )
+                last_invited[customer_id] = sent
+                # Each answered invitation stands for about three sent (response rate ~30 %).
+                for _extra in range(2 if rng.random() < 0.7 else 3):
+                    uninvited.append(
+                        _unanswered(ctx, rng, survey, customer_id, email, language, sent)
+                    )
+            drafts.append(
+                _draft(
+                    ctx,
+                    rng,
+                    survey,
+                    plan.kind,
+                    questions[survey.slug],
+                    customer_id,
+                    at,
+                    language,
+                    happiness,
+                    invitation,
+                )
+            )
+
+    drafts.extend(_post_ticket_drafts(ctx, rng, surveys, questions, cutoff))
+    _insert(ctx, drafts, uninvited)
+    _follow_ups(ctx, rng, cutoff)
+    ctx.extra["response_count"] = len(drafts)
+
+
+def _poisson(rng, mean: float) -> int:
+    # Knuth for small means; normal approximation above (fast, good enough for a demo).
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _unanswered(ctx, rng, survey, customer_id, channel, language, around) -> Invitation:
+    sent = around - timedelta(days=rng.uniform(-20, 20))
+    sent = max(sent, datetime.combine(ctx.start, datetime.min.time()).replace(tzinfo=ctx.tz))
+    suppressed = rng.random() < 0.04
+    return Invitation(
+        survey=survey,
+        customer_id=customer_id,
+        channel=channel,
+        language=language,
+        status=Invitation.Status.SUPPRESSED if suppressed else Invitation.Status.SENT,
+        suppressed_reason="Contact frequency: at most one invitation per 30 days."
+        if suppressed
+        else "",
+        send_after=sent,
+        sent_at=None if suppressed else sent,
+        opened_at=sent + timedelta(hours=5) if not suppressed and rng.random() < 0.3 else None,
+        created_at=sent,
+    )
+
+
+def _draft(
+    ctx, rng, survey, kind, qs, customer_id, at, language, happiness, invitation, ticket=None
+) -> _Draft:
+    scores = _scores(rng, kind, happiness)
+    low = _is_low(scores)
+    answers: list[tuple[str, dict]] = [(key, {"number": value}) for key, value in scores.items()]
+    response = Response(
+        survey=survey,
+        customer_id=customer_id,
+        channel_id=(invitation.channel_id if invitation else None) or survey.touchpoint.channel_id,
+        touchpoint_id=survey.touchpoint_id,
+        stage_id=survey.stage_id,
+        language=language,
+        submitted_at=at,
+        created_at=at,
+        nps_score=scores.get("nps"),
+        csat_score=scores.get("csat"),
+        csat_scale=5 if "csat" in scores else None,
+        ces_score=scores.get("ces"),
+    )
+    if ticket is not None:
+        response.ticket_id = ticket["id"]
+        response.resolved_by_id = ticket["resolved_by_id"]
+        response.resolved_department_id = ticket["department_id"]
+        response.channel_id = ticket["channel_id"]
+    if "driver" in qs and rng.random() < 0.8:
+        answers.append(("driver", {"text": rng.choice(DRIVERS)[0]}))
+    if rng.random() < (0.5 if low else 0.22):
+        answers.append(("comment", {"text": _comment(rng, language, low)}))
+        response.has_comment = True
+    return _Draft(response=response, answers=answers, invitation=invitation)
+
+
+def _post_ticket_drafts(ctx, rng, surveys, questions, cutoff) -> list[_Draft]:
+    """CSAT after resolved demo tickets, on the support touchpoint of the ticket's channel."""
+    by_channel = {}
+    for slug, _name, _touchpoint, channels in POST_TICKET:
+        for channel in channels:
+            by_channel[channel] = surveys[slug]
+    tickets = _resolved_tickets()
+    drafts = []
+    for ticket in ctx.progress(tickets, desc="ticket csat", total=len(tickets)):
+        if rng.random() > 0.55:
+            continue
+        survey = by_channel.get(ticket["channel__slug"])
+        if survey is None:
+            continue
+        sent = ticket["resolved_at"] + timedelta(minutes=60)
+        if sent >= cutoff:
+            continue
+        invitation = Invitation(
+            survey=survey,
+            customer_id=ticket["customer_id"],
+            channel_id=ticket["channel_id"],
+            ticket_id=ticket["id"],
+            status=Invitation.Status.SENT,
+            send_after=sent,
+            sent_at=sent,
+            created_at=ticket["resolved_at"],
+        )
+        if rng.random() > 0.32:
+            drafts.append(_Draft(response=None, answers=[], invitation=invitation))
+            continue
+        at = sent + timedelta(hours=rng.uniform(0.2, 48))
+        if at >= cutoff:
+            at = sent + timedelta(minutes=10)
+        invitation.opened_at = at - timedelta(minutes=3)
+        invitation.responded_at = at
+        happiness = 0.78
+        if ticket["sla_first_response_breached"] or ticket["sla_resolution_breached"]:
+            happiness -= 0.25
+        if ticket["reopened_count"]:
+            happiness -= 0.2
+        if ticket["is_fcr"]:
+            happiness += 0.06
+        drafts.append(
+            _draft(
+                ctx,
+                rng,
+                survey,
+                "csat",
+                questions[survey.slug],
+                ticket["customer_id"],
+                at,
+                "en",
+                happiness,
+                invitation,
+                ticket=ticket,
+            )
+        )
+    return drafts
+
+
+def _resolved_tickets() -> list[dict]:
+    from tickets.models import Ticket
+
+    return list(
+        Ticket.objects.filter(resolved_at__isnull=False, status__in=["resolved", "closed"])
+        .order_by("pk")
+        .values(
+            "id",
+            "customer_id",
+            "channel_id",
+            "channel__slug",
+            "department_id",
+            "resolved_at",
+            "resolved_by_id",
+            "reopened_count",
+            "is_fcr",
+            "sla_first_response_breached",
+            "sla_resolution_breached",
+        )
+    )
+
+
+def _insert(ctx, drafts: list[_Draft], uninvited: list[Invitation]) -> None:
+    invitations = [d.invitation for d in drafts if d.invitation is not None] + uninvited
+    for start in ctx.progress(
+        range(0, len(invitations), BATCH),
+        desc="invitations",
+        total=math.ceil(len(invitations) / BATCH),
+    ):
+        Invitation.objects.bulk_create(invitations[start : start + BATCH])
+    answered = [d for d in drafts if d.response is not None]
+    question_ids = {
+        (q.survey_id, q.key): q.pk
+        for q in Question.objects.filter(
+            survey__slug__in=[p.slug for p in PLANS] + [p[0] for p in POST_TICKET]
+        )
+    }
+    for start in ctx.progress(
+        range(0, len(answered), BATCH), desc="answers", total=math.ceil(len(answered) / BATCH)
+    ):
+        chunk = answered[start : start + BATCH]
+        for draft in chunk:
+            if draft.invitation is not None:
+                draft.response.invitation_id = draft.invitation.pk
+        Response.objects.bulk_create([d.response for d in chunk])
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    response_id=d.response.pk,
+                    question_id=question_ids[(d.response.survey_id, key)],
+                    **fields,
+                )
+                for d in chunk
+                for key, fields in d.answers
+            ]
+        )
+
+
+def _follow_ups(ctx, rng, cutoff) -> None:
+    """Recent detractors get their follow-up ticket through tickets.services, like live ones;
+    most are answered within two business days, some late, a few not yet."""
+    from tickets import services as ticket_services
+
+    since = cutoff - timedelta(days=FOLLOW_UP_DAYS)
+    candidates = list(
+        Response.objects.filter(
+            submitted_at__gte=since, customer__isnull=False, ticket__isnull=True
+        )
+        .filter(
+            Q(nps_score__lte=6) | Q(csat_score__lte=2) | (Q(has_comment=True) & Q(ces_score__lte=3))
+        )
+        .select_related(
+            "survey", "survey__touchpoint", "survey__touchpoint__channel", "customer", "channel"
+        )
+        .order_by("submitted_at", "pk")
+    )
+    rng.shuffle(candidates)
+    chosen = sorted(candidates[:FOLLOW_UP_MAX], key=lambda r: r.submitted_at)
+    agents = [ctx.users[name] for name in ("agent", "agent2", "agent3") if name in ctx.users]
+    from surveys.services.followups import follow_up_reason
+
+    for response in ctx.progress(chosen, desc="follow-ups", total=len(chosen)):
+        reason = follow_up_reason(response) or "Low score"
+        touchpoint = response.survey.touchpoint
+        ticket = ticket_services.ticket_create(
+            subject=f"Survey follow-up: {response.survey.name} ({reason})"[:200],
+            customer=response.customer,
+            channel=response.channel or touchpoint.channel,
+            touchpoint=touchpoint,
+            priority="high",
+            created_at=response.submitted_at + timedelta(seconds=5),
+            body="A customer gave a low score; please contact them within two business days.",
+        )
+        FollowUp.objects.create(
+            response=response, ticket=ticket, reason=reason, created_at=response.submitted_at
+        )
+        roll = rng.random()
+        if roll < 0.85 and agents:
+            delay = timedelta(hours=rng.uniform(1, 30) if roll < 0.7 else rng.uniform(60, 120))
+            replied = response.submitted_at + delay
+            if replied < cutoff:
+                ticket_services.message_add(
+                    ticket=ticket,
+                    kind="reply",
+                    author=rng.choice(agents),
+                    created_at=replied,
+                    body=(
+                        "Thank you for your honest feedback, and I am sorry about this. "
+                        "I have looked into it and will call you today to put it right."
+                    ),
+                )
