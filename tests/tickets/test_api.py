@@ -240,3 +240,13 @@ def test_categories_are_readable_by_agents_and_writable_by_admins(setup):
     assert admin_client.post("/api/v1/categories/", new).status_code == 201
     make_ticket(category=make_category(slug="used"))
     assert admin_client.delete("/api/v1/categories/used/").status_code == 409
+
+
+def test_openapi_schema_describes_the_ticket_endpoints(setup):
+    client = factories.api_client(factories.make_admin())
+    response = client.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/tickets/{id}/messages/" in paths
+    assert "/api/v1/tickets/{id}/status/" in paths
+    assert "/api/v1/categories/" in paths

@@ -193,3 +193,22 @@ def test_new_ticket_form_refuses_nul_and_unknown_touchpoint(client, team):
     assert "subject" in form.errors and "touchpoint" in form.errors
     assert not Ticket.objects.exists()
     assert not Customer.objects.exists()
+
+
+def test_at_risk_includes_tickets_due_within_one_business_hour():
+    from tickets.selectors import QueueFilters, ticket_queue
+
+    manager = factories.make_manager()
+    soon = make_ticket(created_at=at(0, 9), priority="urgent", subject="soon")  # due 10:00
+    make_ticket(created_at=at(0, 9), priority="normal", subject="later")  # due 17:00
+    filters = QueueFilters(at_risk=True)
+    Ticket.objects.update(sla_first_response_breached=False, sla_resolution_breached=False)
+    found = set(ticket_queue(user=manager, filters=filters, now=at(0, 9, 30)))
+    assert found == {soon}
+    # Friday 16:30: an hour of business time reaches Monday 09:30, so a ticket due Monday
+    # 09:20 (40 minutes used on Friday) is at risk, one due next Tuesday is not.
+    friday = make_ticket(created_at=at(4, 16, 20), priority="urgent", subject="weekend")
+    relaxed = make_ticket(created_at=at(4, 16, 20), priority="normal", subject="relaxed")
+    Ticket.objects.update(sla_first_response_breached=False, sla_resolution_breached=False)
+    found = set(ticket_queue(user=manager, filters=filters, now=at(4, 16, 30)))
+    assert friday in found and relaxed not in found
