@@ -111,21 +111,21 @@ def tickets(request, dash: Dash):
 
 def _export_table(request, dash: Dash, page: str, table: str):
     """The table of a page, computed by the same code that draws the page (so they match)."""
-    from metrics.views import operations, overview, people, touchpoints
+    from metrics.views import operations, people
     from metrics.views.base import cached_page
+    from metrics.views.overview import build_overview
+    from metrics.views.touchpoints import build_touchpoint_detail, build_touchpoints, rank_kpi
 
     filters = dash.filters
     if page == "overview":
-        data = cached_page("overview", dash, lambda: overview.build_overview(dash))
+        data = cached_page("overview", dash, lambda: build_overview(dash))
     elif page == "touchpoints":
-        key = touchpoints.rank_kpi(request)
-        data = cached_page(
-            "touchpoints", dash, lambda: touchpoints.build_touchpoints(dash, key), extra=key
-        )
+        key = rank_kpi(request)
+        data = cached_page("touchpoints", dash, lambda: build_touchpoints(dash, key), extra=key)
     elif page == "touchpoint":
         if not filters.touchpoint:
             raise FilterError("touchpoint", _("Choose a touchpoint."))
-        data = cached_page("touchpoint", dash, lambda: touchpoints.build_touchpoint_detail(dash))
+        data = cached_page("touchpoint", dash, lambda: build_touchpoint_detail(dash))
     elif page == "surveys":
         survey = operations.chosen_survey(request, operations.survey_options())
         data = cached_page(

@@ -59,25 +59,35 @@ def _targets(filters) -> dict[str, float]:
 
 
 def open_alerts(filters, *, limit: int = 10) -> list[dict]:
-    """Open KPI alerts when the metrics engine keeps them (a KpiAlert model)."""
-    from django.apps import apps
+    """Open KPI alerts (one query), the filtered touchpoint's and the organisation's."""
+    from django.db.models import Q
 
-    try:
-        model = apps.get_model("metrics", "KpiAlert")
-    except LookupError:
-        return []
-    fields = {f.name for f in model._meta.get_fields()}
-    alerts = model.objects.all()
-    if "resolved_at" in fields:
-        alerts = alerts.filter(resolved_at__isnull=True)
-    elif "is_open" in fields:
-        alerts = alerts.filter(is_open=True)
-    elif "status" in fields:
-        alerts = alerts.filter(status="open")
-    if "touchpoint" in fields:
-        alerts = alerts.select_related("touchpoint")
-    order = "-created_at" if "created_at" in fields else "-pk"
-    return [{"text": str(alert), "alert": alert} for alert in alerts.order_by(order)[:limit]]
+    from metrics.models import KpiAlert
+
+    alerts = KpiAlert.objects.filter(resolved_at__isnull=True).select_related("target__touchpoint")
+    if filters.touchpoint:
+        alerts = alerts.filter(
+            Q(target__touchpoint__isnull=True) | Q(target__touchpoint__slug=filters.touchpoint)
+        )
+    return [
+        {
+            "message": alert.message,
+            "kind": alert.get_kind_display(),
+            "is_drop": alert.kind == KpiAlert.Kind.DROP,
+            "period_start": alert.period_start,
+            "period_end": alert.period_end,
+            "touchpoint": alert.target.touchpoint.name if alert.target.touchpoint else "",
+            "url": page_url(
+                "metrics:touchpoint_detail",
+                filters,
+                alert.target.touchpoint.slug,
+                touchpoint=None,
+            )
+            if alert.target.touchpoint
+            else "",
+        }
+        for alert in alerts.order_by("-created_at")[:limit]
+    ]
 
 
 def build_overview(dash: Dash) -> PageData:
