@@ -145,6 +145,14 @@ class StatusInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def _when(request, value, field: str):
+    """effective_time, with its errors (naive or future timestamps) naming the field."""
+    try:
+        return effective_time(user=request.user, requested=value)
+    except DjangoValidationError as error:
+        raise DjangoValidationError({field: error.messages}) from None
+
+
 def _category_by_slug(slug: str) -> Category | None:
     if not slug:
         return None
@@ -192,7 +200,7 @@ class TicketViewSet(
         payload = TicketInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        created_at = effective_time(user=request.user, requested=data.get("created_at"))
+        created_at = _when(request, data.get("created_at"), "created_at")
         # One transaction: an unknown slug after the customer was resolved writes nothing.
         with transaction.atomic():
             channel = channel_by_slug(data["channel"])
@@ -236,7 +244,7 @@ class TicketViewSet(
             kind=data["kind"],
             body=data["body"],
             author=request.user,
-            created_at=effective_time(user=request.user, requested=data.get("created_at")),
+            created_at=_when(request, data.get("created_at"), "created_at"),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -251,7 +259,7 @@ class TicketViewSet(
             ticket=ticket,
             status=data["status"],
             actor=request.user,
-            at=effective_time(user=request.user, requested=data.get("at")),
+            at=_when(request, data.get("at"), "at"),
         )
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(TicketOutputSerializer(ticket).data)

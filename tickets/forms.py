@@ -132,6 +132,16 @@ class MessageForm(forms.Form):
         validators=NO_NUL,
     )
 
+    then_status = forms.ChoiceField(
+        label=_("Then set the status to"),
+        required=False,
+        choices=[
+            ("", _("Keep the status")),
+            (Ticket.Status.PENDING, _("Pending (waiting on the customer)")),
+            (Ticket.Status.RESOLVED, _("Resolved")),
+        ],
+    )
+
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)

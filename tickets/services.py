@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Channel, Customer, Department, Touchpoint
 from tickets import signals
@@ -26,14 +27,14 @@ from tickets.timing import (
     status_at,
 )
 
-UNKNOWN_STATUS = "Unknown status '{value}'."
-TRANSITION_NOT_ALLOWED = "A {current} ticket cannot become {wanted}."
-UNKNOWN_KIND = "Unknown message kind '{value}'."
-UNKNOWN_PRIORITY = "Unknown priority '{value}'."
-EMPTY_BODY = "A message needs a body."
-NUL_NOT_ALLOWED = "Null characters are not allowed."
-BEFORE_CREATION = "This time is before the ticket was created."
-ASSIGNEE_NOT_AGENT = "Tickets can only be assigned to people who may work tickets."
+UNKNOWN_STATUS = _("Unknown status '{value}'.")
+TRANSITION_NOT_ALLOWED = _("A {current} ticket cannot become {wanted}.")
+UNKNOWN_KIND = _("Unknown message kind '{value}'.")
+UNKNOWN_PRIORITY = _("Unknown priority '{value}'.")
+EMPTY_BODY = _("A message needs a body.")
+NUL_NOT_ALLOWED = _("Null characters are not allowed.")
+BEFORE_CREATION = _("This time is before the ticket was created.")
+ASSIGNEE_NOT_AGENT = _("Tickets can only be assigned to people who may work tickets.")
 REFERENCE_FORMAT = "T-{number:06d}"
 
 DERIVED_FIELDS = [

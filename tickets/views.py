@@ -165,10 +165,18 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if kind == Message.Kind.NOTE and not request.user.has_perm("tickets.change_ticket"):
         messages.error(request, _("You may not write internal notes."))
         return redirect("tickets:detail", pk=ticket.pk)
+    then_status = form.cleaned_data["then_status"]
+    if then_status and not request.user.has_perm("tickets.change_ticket"):
+        messages.error(request, _("You may not change the status."))
+        return redirect("tickets:detail", pk=ticket.pk)
     try:
-        services.message_add(
-            ticket=ticket, kind=kind, body=form.cleaned_data["body"], author=request.user
-        )
+        # Reply and status change together: both happen or neither does.
+        with transaction.atomic():
+            services.message_add(
+                ticket=ticket, kind=kind, body=form.cleaned_data["body"], author=request.user
+            )
+            if then_status:
+                services.ticket_transition(ticket=ticket, status=then_status, actor=request.user)
     except ValidationError as error:
         _report(request, error)
     else:

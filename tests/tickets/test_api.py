@@ -250,3 +250,16 @@ def test_openapi_schema_describes_the_ticket_endpoints(setup):
     assert "/api/v1/tickets/{id}/messages/" in paths
     assert "/api/v1/tickets/{id}/status/" in paths
     assert "/api/v1/categories/" in paths
+
+
+def test_future_timestamp_from_an_admin_is_a_400_naming_the_field(setup):
+    ticket = make_ticket(department=setup["department"])
+    client = factories.api_client(factories.make_admin())
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/status/",
+        {"status": "resolved", "at": "2999-01-01T00:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "at" in response.json()
+    assert not StatusChange.objects.exists()

@@ -212,3 +212,28 @@ def test_at_risk_includes_tickets_due_within_one_business_hour():
     Ticket.objects.update(sla_first_response_breached=False, sla_resolution_breached=False)
     found = set(ticket_queue(user=manager, filters=filters, now=at(4, 16, 30)))
     assert friday in found and relaxed not in found
+
+
+def test_reply_and_resolve_in_one_go(client, team):
+    department, agent = team
+    ticket = make_ticket(department=department)
+    client.force_login(agent)
+    client.post(
+        reverse("tickets:reply", args=[ticket.pk]),
+        {"kind": "reply", "body": "Refund sent", "then_status": "resolved"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and ticket.is_fcr
+
+
+def test_reply_with_an_impossible_status_writes_neither(client, team):
+    department, agent = team
+    ticket = make_ticket(department=department)
+    services.ticket_transition(ticket=ticket, status="closed")
+    client.force_login(agent)
+    client.post(
+        reverse("tickets:reply", args=[ticket.pk]),
+        {"kind": "reply", "body": "Hello", "then_status": "resolved"},
+    )
+    assert not ticket.messages.exists()
+    assert Ticket.objects.get(pk=ticket.pk).status == "closed"
