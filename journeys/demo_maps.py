@@ -137,6 +137,7 @@ def seed_maps(ctx) -> None:
     )
     new_customer.owner = ctx.users.get("manager")
     new_customer.save(update_fields=["owner", "updated_at"])
+    new_customer.opportunity_set.update(owner=ctx.users.get("manager"))
 
     future = journey_duplicate(
         journey=new_customer,
@@ -278,6 +279,19 @@ def _marketing_mail(ctx, writer, *, customer_id, journey, stage, slug, when, unh
                 )
 
 
+def _search_ad(ctx, writer, *, customer_id, journey, stage, when) -> None:
+    """An ad is shown (delivered); few click, some of those convert. Ads are never 'opened'."""
+    common = {"customer_id": customer_id, "journey": journey, "stage": stage, "slug": "search-ads"}
+    writer.add(**common, when=when, type="delivered", device="")
+    if ctx.rng.random() < 0.06:
+        when = _later(ctx, when, min_hours=0.001, max_hours=0.01)
+        writer.add(**common, when=when, type="clicked")
+        if ctx.rng.random() < 0.25:
+            writer.add(
+                **common, when=_later(ctx, when, min_hours=0.01, max_hours=1), type="converted"
+            )
+
+
 def _new_customer_path(ctx, writer, journey, stages, customer_id, start: datetime, unhappy: bool):
     rng = ctx.rng
     when = start
@@ -288,15 +302,7 @@ def _new_customer_path(ctx, writer, journey, stages, customer_id, start: datetim
         writer.add(customer_id=customer_id, journey=journey, stage=prospect, slug=slug, when=when)
         when = _later(ctx, when, min_hours=1, max_hours=72)
     if rng.random() < 0.5:
-        writer.add(
-            customer_id=customer_id,
-            journey=journey,
-            stage=prospect,
-            slug="search-ads",
-            when=when,
-            type="delivered",
-            device="",
-        )
+        _search_ad(ctx, writer, customer_id=customer_id, journey=journey, stage=prospect, when=when)
     # Purchase: a promotion e-mail, then the path in the customer's channel.
     _marketing_mail(
         ctx,

@@ -170,6 +170,10 @@ class JourneyEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EventOutputSerializer
     queryset = JourneyEvent.objects.none()  # ModelPermissions reads the model from here
 
+    @extend_schema(parameters=[EventFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
         filters = EventFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
