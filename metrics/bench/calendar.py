@@ -8,7 +8,7 @@ tickets.business_time when that module is present.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -25,19 +25,24 @@ class Clock:
         self.zone = ZoneInfo(zone)
 
     @lru_cache(maxsize=100_000)  # noqa: B019 - one Clock per generator run
-    def _offset_for_hour(self, hour: int) -> int:
-        moment = datetime.fromtimestamp(hour * 3600, tz=UTC)
-        return int(self.zone.utcoffset(moment.replace(tzinfo=None)).total_seconds())
+    def _offset_of_utc_hour(self, hour: int) -> int:
+        moment = datetime.fromtimestamp(hour * 3600, tz=UTC).astimezone(self.zone)
+        return int(moment.utcoffset().total_seconds())
+
+    @lru_cache(maxsize=100_000)  # noqa: B019
+    def _offset_of_wall_hour(self, hour: int) -> int:
+        # A naive datetime is read as wall time by ZoneInfo (the earlier one in a repeated hour).
+        wall = datetime(1970, 1, 1) + timedelta(hours=hour)  # noqa: DTZ001 - wall clock on purpose
+        return int(self.zone.utcoffset(wall).total_seconds())
 
     def offset(self, utc: int) -> int:
-        return self._offset_for_hour(utc // 3600)
+        return self._offset_of_utc_hour(utc // 3600)
 
     def wall(self, utc: int) -> int:
         return utc + self.offset(utc)
 
     def utc(self, wall: int) -> int:
-        # The offset at the wall instant's own hour: exact except inside a DST change (at night).
-        return wall - self.offset(wall - self.offset(wall))
+        return wall - self._offset_of_wall_hour(wall // 3600)
 
 
 def _is_workday(day: int) -> bool:

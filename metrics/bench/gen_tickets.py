@@ -66,6 +66,8 @@ class _Lifecycle:
         self.replies = 0
         self.reopened = 0
         self.last = created
+        # Resolved stretches that ended (reopened or closed): tickets.timing pauses SLA clocks.
+        self.pauses: list[tuple[int, int]] = []
 
     def after_business(self, utc: int, seconds: int) -> int:
         return self.clock.utc(add_business_seconds(self.clock.wall(utc), max(60, seconds)))
@@ -117,6 +119,7 @@ class _Lifecycle:
             back = resolved + rng.randrange(3600, 3 * DAY)
             if back > self.now:
                 return
+            self.pauses.append((resolved, back))
             self.resolved = None
             self.reopened += 1
             self.customer(back)
@@ -131,6 +134,7 @@ class _Lifecycle:
             self.resolved = done
             self.move("resolved", done, self.agent)
         if rng.random() < 0.6 and self.resolved + 3 * DAY <= self.now:
+            self.pauses.append((self.resolved, self.resolved + 3 * DAY))
             self.move("closed", self.resolved + 3 * DAY, None)
 
     def pad(self, extra: int) -> None:
@@ -224,8 +228,8 @@ def seed_tickets(ctx: GenContext) -> dict:
 
 def _ticket_line(ctx, tid, touchpoint, category, priority, agent, life, rng, channels) -> str:
     clock, created = ctx.clock, life.created
-    fr_due = clock.utc(add_business_seconds(clock.wall(created), life.sla["fr"] * 60))
-    res_due = clock.utc(add_business_seconds(clock.wall(created), life.sla["res"] * 60))
+    fr_due = _due(clock, created, life.sla["fr"] * 60, life.pauses)
+    res_due = _due(clock, created, life.sla["res"] * 60, life.pauses)
     first = life.first_response
     resolved = life.resolved if life.status in ("resolved", "closed") else None
     frt = frt_business = resolution = resolution_business = None
@@ -272,3 +276,16 @@ def _ticket_line(ctx, tid, touchpoint, category, priority, agent, life, rng, cha
             c.ts(life.last),
         )
     )
+
+
+def _due(clock, created: int, seconds: int, pauses: list[tuple[int, int]]) -> int:
+    """An SLA deadline on the default calendar, skipping the finished resolved stretches (as
+    tickets.timing does)."""
+    cursor, remaining = clock.wall(created), seconds
+    for start, end in pauses:
+        available = business_seconds(cursor, clock.wall(start))
+        if remaining <= available:
+            break
+        remaining -= available
+        cursor = max(cursor, clock.wall(end))
+    return clock.utc(add_business_seconds(cursor, remaining))

@@ -103,6 +103,7 @@ def prepare(params: DatasetParams, *, regenerate: bool, progress) -> Dataset:
     stats = {
         "end": ctx.end.isoformat(),
         "start": ctx.start.isoformat(),
+        "now_epoch": ctx.now_utc,
         "counts": {**surveys, **tickets, "customers": params.customers},
         "timings": timings,
         "max_ids": _max_ids(),
