@@ -302,3 +302,28 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     response = client.get(reverse("journeys:journey_map", args=[journey.slug]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_settings_form_saves_a_revision_and_refuses_a_bad_window(client, survey_admin):
+    journey = make_journey(slug="j", name="Old")
+    client.force_login(survey_admin)
+    url = reverse("journeys:journey_edit", args=["j"])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"name": "New", "state": "current", "conversion_window_days": 400})
+    assert "conversion_window_days" in bad.context["form"].errors
+    journey.refresh_from_db()
+    assert journey.name == "Old"
+    assert journey.revisions.count() == 0
+    ok = client.post(
+        url,
+        {
+            "name": "New",
+            "state": "future",
+            "conversion_window_days": 14,
+            "review_due": "2027-01-31",
+        },
+    )
+    assert ok.status_code == 302
+    journey.refresh_from_db()
+    assert (journey.name, journey.state, journey.conversion_window_days) == ("New", "future", 14)
+    assert journey.revisions.get().summary == "Settings changed"
