@@ -156,6 +156,15 @@ def build_surveys(dash: Dash, survey: str | None) -> PageData:
         question_list.append({"name": name, "key": question_key, "title": title})
         rows.extend([question_key, value, count] for value, count in answers.items())
     data.values["questions"] = question_list
+    summary = summary_for("response_rate", filters)
+    data.values["rate_summary"] = {
+        "value": charts.fmt(summary.current.value, "percent"),
+        "n": summary.current.n,
+        "change": change_text(summary.change, unit="percent", is_rate=True),
+        "good": change_is_good(summary.change, True),
+        "significant": summary.significant,
+        "small": small_sample(summary.current, "percent"),
+    }
     data.tables["distribution"] = Table(
         name="distribution",
         title=_("Answer distribution"),
@@ -175,7 +184,6 @@ def surveys(request, dash: Dash):
     filters = dash.filters
     data = cached_page("surveys", dash, lambda: build_surveys(dash, survey), extra=survey or "")
     keep = {"survey": survey} if survey else {}
-    summary = summary_for("response_rate", filters)
     context = {
         "page": "surveys",
         "survey": survey,
@@ -194,14 +202,7 @@ def surveys(request, dash: Dash):
             csv=export_url("surveys", "response_rate", filters, **keep),
             note=_("Responses per invitation sent; band: 95% interval."),
         ),
-        "rate_summary": {
-            "value": charts.fmt(summary.current.value, "percent"),
-            "n": summary.current.n,
-            "change": change_text(summary.change, unit="percent", is_rate=True),
-            "good": change_is_good(summary.change, True),
-            "significant": summary.significant,
-            "small": small_sample(summary.current, "percent"),
-        },
+        "rate_summary": data.values["rate_summary"],
         "questions": [
             chart(data, question["name"], question["title"])
             for question in data.values["questions"]
@@ -315,19 +316,6 @@ def build_tickets(dash: Dash, basis: str) -> PageData:
             filters=kpi_filters_for(key, filters),
         )
         _trend(data, key, filters, series, height=260)
-    return data
-
-
-@dashboard_view
-def tickets_sla(request, dash: Dash):
-    try:
-        basis = hours_basis(request)
-    except FilterError as error:
-        return bad_filter(request, error)
-    filters = dash.filters
-    data = cached_page("tickets", dash, lambda: build_tickets(dash, basis), extra=basis)
-    keep = {"hours": basis} if basis != "business" else {}
-    basis_label = _("business hours") if basis == "business" else _("calendar hours")
     headline = []
     for key in TICKET_TRENDS:
         definition = kpi_definition(key)
@@ -346,10 +334,24 @@ def tickets_sla(request, dash: Dash):
                 "small": small_sample(summary.current, definition.unit),
             }
         )
+    data.values["headline"] = headline
+    return data
+
+
+@dashboard_view
+def tickets_sla(request, dash: Dash):
+    try:
+        basis = hours_basis(request)
+    except FilterError as error:
+        return bad_filter(request, error)
+    filters = dash.filters
+    data = cached_page("tickets", dash, lambda: build_tickets(dash, basis), extra=basis)
+    keep = {"hours": basis} if basis != "business" else {}
+    basis_label = _("business hours") if basis == "business" else _("calendar hours")
     context = {
         "page": "tickets",
         "basis": basis,
-        "headline": headline,
+        "headline": data.values["headline"],
         "volume_channel": chart(
             data,
             "volume_channel",

@@ -81,8 +81,8 @@ def test_touchpoints_ranking_and_heatmap_draw(session, axe_source, screenshots, 
     _check(page, errors, axe_source, "touchpoints", screenshots, charts_at_least=1)
 
 
-def test_tickets_page_on_a_tablet(browser, session, axe_source, screenshots, live_server):
-    page, _org, errors, context = session
+def test_tickets_page_on_a_tablet(session, axe_source, screenshots, live_server):
+    page, _org, errors, _context = session
     page.set_viewport_size({"width": 820, "height": 1180})
     page.goto(f"{live_server.url}{reverse('metrics:tickets_sla')}")
     _check(page, errors, axe_source, "tickets-tablet", screenshots, charts_at_least=4)

@@ -55,8 +55,9 @@ def test_band_stays_inside_the_scale_of_the_kpi():
 
 
 def test_small_samples_are_greyed_and_labelled_not_hidden():
-    points = weekly([40, 42]) + [
-        KpiPoint(period_start=date(2026, 1, 19), value=90.0, n=4, ci_low=40.0, ci_high=99.0)
+    points = [
+        *weekly([40, 42]),
+        KpiPoint(period_start=date(2026, 1, 19), value=90.0, n=4, ci_low=40.0, ci_high=99.0),
     ]
     figure = charts.figure_json(charts.trend_figure(points, label="CSAT", unit="percent"))
     line = figure["data"][-1]
