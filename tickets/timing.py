@@ -150,6 +150,10 @@ def compute_timing(
     if sla is not None:
         # The final resolved stretch is not a pause: the clock stopped there, and the due time
         # stays where the deadline was (shown on resolved tickets, compared with resolved_at).
+        # Closing a resolved ticket is still the same stretch: drop every done stretch from the
+        # last resolution on.
+        if resolved_at is not None:
+            done_pauses = [p for p in done_pauses if p[0] < resolved_at]
         pauses = pending_pauses + [p for p in done_pauses if p[1] is not None]
         timing.sla_first_response_due = add_business_time(
             created_at, sla.first_response, sla.spec, pauses=pauses

@@ -367,3 +367,24 @@ def test_changing_priority_moves_the_sla_due_time():
     assert ticket.sla_first_response_due == at(0, 10)
     # 16 business hours from Monday 09:00 end exactly at Tuesday's closing time.
     assert low_due == at(1, 17)
+
+
+def test_closing_a_resolved_ticket_does_not_move_its_sla_due_times():
+    ticket = make_ticket(created_at=at(0, 9), priority="urgent")
+    services.ticket_transition(ticket=ticket, status="resolved", at=at(0, 10))
+    ticket.refresh_from_db()
+    due = (ticket.sla_first_response_due, ticket.sla_resolution_due)
+    assert due[1] == at(0, 17)
+    services.ticket_transition(ticket=ticket, status="closed", at=at(0, 12))
+    ticket.refresh_from_db()
+    assert (ticket.sla_first_response_due, ticket.sla_resolution_due) == due
+
+
+def test_time_spent_resolved_before_a_reopen_pauses_the_resolution_clock():
+    ticket = make_ticket(created_at=at(0, 9), priority="urgent")  # 8 business hours
+    services.ticket_transition(ticket=ticket, status="resolved", at=at(0, 11))
+    services.ticket_transition(ticket=ticket, status="open", at=at(1, 11))
+    ticket.refresh_from_db()
+    # 2 hours used on Monday; the resolved day does not count; 6 left from Tuesday 11:00.
+    assert ticket.sla_resolution_due == at(1, 17)
+    assert ticket.reopened_count == 1
