@@ -251,7 +251,14 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "surveys/response_detail.html",
         {
             "response": response,
-            "answers": response.answers.all(),
+            "answers": [
+                (
+                    answer.question.text.get(response.survey.default_language)
+                    or answer.question.key,
+                    answer,
+                )
+                for answer in response.answers.all()
+            ],
             "loop": selectors.closed_loop_status(response),
             "follow_up": getattr(response, "follow_up", None),
         },
