@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Department, Journey, Opportunity, Persona, Stage, Touchpoint
-from journeys.services.maps import KPI_KEYS
+from journeys.services.documents import KPI_KEYS
 
 MAX_IMPORT_BYTES = 1_000_000
 

@@ -19,7 +19,8 @@ from journeys.services.events import (
     EventInput,
     journey_events_record,
 )
-from journeys.services.maps import journey_import, journey_snapshot
+from journeys.services.documents import journey_snapshot
+from journeys.services.maps import journey_import
 
 
 class StageOutputSerializer(serializers.Serializer):
