@@ -11,6 +11,7 @@ from cxhub.api import ModelPermissions, validation_error_detail
 from journeys.api import ProtectedDestroyMixin
 from journeys.models import Journey, JourneyEvent
 from journeys.selectors.maps import event_list, journey_list
+from journeys.services.documents import journey_snapshot
 from journeys.services.events import (
     BATCH_EMPTY,
     BATCH_TOO_LARGE,
@@ -19,7 +20,6 @@ from journeys.services.events import (
     EventInput,
     journey_events_record,
 )
-from journeys.services.documents import journey_snapshot
 from journeys.services.maps import journey_import
 
 
