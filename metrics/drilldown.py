@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.models import Customer
 from metrics.filters import DashboardFilters
@@ -193,6 +193,10 @@ class AtRisk:
     last_at: datetime | None = None
 
 
+def _plural(singular: str, plural: str, count: int) -> str:
+    return ngettext(singular, plural, count) % {"count": count}
+
+
 def at_risk_customers(filters: DashboardFilters, *, limit: int = 25) -> list[AtRisk]:
     """Active customers with unhappy signals in the range: detractor or low-CSAT answers,
     reopened tickets, SLA breaches. Three grouped queries, whatever the data size."""
@@ -258,15 +262,27 @@ def at_risk_customers(filters: DashboardFilters, *, limit: int = 25) -> list[AtR
         if response_row:
             if response_row["detractor"]:
                 entry.reasons.append(
-                    _("%(count)d detractor answer(s)") % {"count": response_row["detractor"]}
+                    _plural(
+                        "%(count)d detractor answer",
+                        "%(count)d detractor answers",
+                        response_row["detractor"],
+                    )
                 )
             if response_row["low_csat"]:
                 entry.reasons.append(
-                    _("%(count)d low satisfaction answer(s)") % {"count": response_row["low_csat"]}
+                    _plural(
+                        "%(count)d low satisfaction answer",
+                        "%(count)d low satisfaction answers",
+                        response_row["low_csat"],
+                    )
                 )
             if response_row["high_effort"]:
                 entry.reasons.append(
-                    _("%(count)d high-effort answer(s)") % {"count": response_row["high_effort"]}
+                    _plural(
+                        "%(count)d high-effort answer",
+                        "%(count)d high-effort answers",
+                        response_row["high_effort"],
+                    )
                 )
             entry.score += 3 * response_row["detractor"] + 2 * response_row["low_csat"]
             entry.score += response_row["high_effort"]
@@ -274,11 +290,19 @@ def at_risk_customers(filters: DashboardFilters, *, limit: int = 25) -> list[AtR
         if ticket_row:
             if ticket_row["reopened"]:
                 entry.reasons.append(
-                    _("%(count)d reopened ticket(s)") % {"count": ticket_row["reopened"]}
+                    _plural(
+                        "%(count)d reopened ticket",
+                        "%(count)d reopened tickets",
+                        ticket_row["reopened"],
+                    )
                 )
             if ticket_row["breached"]:
                 entry.reasons.append(
-                    _("%(count)d ticket(s) past their SLA") % {"count": ticket_row["breached"]}
+                    _plural(
+                        "%(count)d ticket past its SLA",
+                        "%(count)d tickets past their SLA",
+                        ticket_row["breached"],
+                    )
                 )
             entry.score += 2 * ticket_row["reopened"] + ticket_row["breached"]
             if entry.last_at is None or ticket_row["last"] > entry.last_at:

@@ -95,6 +95,9 @@ def grouped_bar_figure(
         )
     layout = _base_layout(title=title, y_title=UNIT_AXIS.get(unit, unit), unit=unit)
     layout["barmode"] = "group"
+    # Above the plot: long category names tilt and would run into a legend below it.
+    layout["legend"] = {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}
+    layout["margin"]["t"] = 40
     return go.Figure(data=traces, layout=layout)
 
 

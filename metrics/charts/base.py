@@ -91,7 +91,12 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 # Where a KPI's values can lie: an interval band never pokes outside (a t interval on three
 # CES answers can reach below 1).
 KEY_BOUNDS = {"ces": (1.0, 7.0), "csat_mean": (1.0, 7.0)}
-UNIT_BOUNDS = {"percent": (0.0, 100.0), "score": (-100.0, 100.0)}
+UNIT_BOUNDS = {
+    "percent": (0.0, 100.0),
+    "score": (-100.0, 100.0),
+    "hours": (0.0, float("inf")),
+    "count": (0.0, float("inf")),
+}
 
 
 def value_bounds(key: str, unit: str) -> tuple[float, float] | None:

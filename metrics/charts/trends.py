@@ -12,6 +12,7 @@ from metrics.charts.base import (
     NPS_COLOURS,
     PALETTE,
     SMALL_N_COLOUR,
+    TEXT_COLOUR,
     UNIT_AXIS,
     _band_traces,
     _base_layout,
@@ -156,6 +157,9 @@ def nps_mix_figure(
     return go.Figure(data=traces, layout=layout)
 
 
+HEAT_GOOD_HIGH = [[0.0, "#e77f78"], [0.5, "#fbf0c8"], [1.0, "#6fbf8e"]]
+
+
 @dataclass(frozen=True)
 class HeatmapRow:
     key: str
@@ -204,7 +208,10 @@ def heatmap_figure(
         texts.append(text_row)
         hovers.append(hover_row)
         links.append(link_row)
-    scale = "RdYlGn" if higher_is_better else "RdYlGn_r"
+    # Soft ends: the cell values are printed in dark text, which must stay readable on every cell.
+    scale = HEAT_GOOD_HIGH if higher_is_better else HEAT_GOOD_HIGH[::-1]
+    if not higher_is_better:
+        scale = [[1 - stop, colour] for stop, colour in scale]
     traces: list = []
     traces.append(
         go.Heatmap(
@@ -213,6 +220,7 @@ def heatmap_figure(
             z=main_z,
             text=texts,
             texttemplate="%{text}",
+            textfont={"color": TEXT_COLOUR},
             hovertext=hovers,
             hoverinfo="text",
             colorscale=scale,
@@ -233,6 +241,7 @@ def heatmap_figure(
             hovertext=hovers,
             hoverinfo="text",
             colorscale=[[0, "#e4e7ec"], [1, "#e4e7ec"]],
+            textfont={"color": "#566072"},
             showscale=False,
             customdata=links,
             xgap=2,

@@ -118,7 +118,12 @@ def build_surveys(dash: Dash, survey: str | None) -> PageData:
         )
     data.figures["answers"] = charts.figure_json(
         charts.multi_trend_figure(
-            counts, unit="count", granularity=filters.granularity, decimals=0, min_n=0
+            counts,
+            unit="count",
+            granularity=filters.granularity,
+            decimals=0,
+            min_n=0,
+            colours=[charts.colour_for(key) for key in ANSWER_KPIS],
         )
     )
     data.tables["answers"] = Table(
@@ -152,7 +157,7 @@ def build_surveys(dash: Dash, survey: str | None) -> PageData:
     for position, (question_key, answers) in enumerate(sorted(distribution.items())):
         name = f"question_{position}"
         title = questions.get(question_key, question_key)
-        data.figures[name] = charts.figure_json(charts.distribution_figure(answers, question=title))
+        data.figures[name] = charts.figure_json(charts.distribution_figure(answers, question=""))
         question_list.append({"name": name, "key": question_key, "title": title})
         rows.extend([question_key, value, count] for value, count in answers.items())
     data.values["questions"] = question_list

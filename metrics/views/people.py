@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics import charts
 from metrics.drilldown import at_risk_customers
@@ -19,11 +20,17 @@ from metrics.views.base import (
     dashboard_view,
     export_url,
     filter_bar_context,
+    ignored_filters,
     kpi_definition,
     kpi_filters_for,
 )
 
 CUSTOMER_KPIS = ("churn_rate", "retention_rate")
+GAP_KIND_LABELS = {
+    "channel": gettext_lazy("Channel"),
+    "device": gettext_lazy("Device"),
+    "department": gettext_lazy("Department"),
+}
 
 
 def journey_options(user) -> dict[str, str]:
@@ -131,7 +138,7 @@ def journeys(request, dash: Dash):
                 "funnel_rows": funnel_rows,
                 "gaps": [
                     {
-                        "kind": row[0],
+                        "kind": GAP_KIND_LABELS.get(row[0], row[0]),
                         "source": row[1],
                         "target": row[2],
                         "customers": row[4],
@@ -196,7 +203,7 @@ def customers(request, dash: Dash):
                 key,
                 str(kpi_definition(key).label),
                 csv=export_url("customers", key, filters),
-                note=_("Share of the customers active at the start of each period."),
+                note=_note(key, filters),
             )
             for key in CUSTOMER_KPIS
         ],
@@ -216,6 +223,14 @@ def customers(request, dash: Dash):
         **filter_bar_context(request, dash),
     }
     return render(request, "metrics/customers.html", context)
+
+
+def _note(key: str, filters) -> str:
+    note = _("Share of the customers active at the start of each period.")
+    ignored = ignored_filters(key, filters)
+    if ignored:
+        note += " " + _("Not filtered by: %(names)s.") % {"names": ", ".join(ignored)}
+    return note
 
 
 def at_risk_table(dash: Dash) -> Table:

@@ -245,8 +245,9 @@ def build_touchpoint_detail(dash: Dash) -> PageData:
                 for p in series.points
             ],
         )
+        if key in SURVEY_TRENDS and any(p.n for p in series.points):
+            data.values["has_survey_data"] = True
         if key == "nps":
-            data.values["has_survey_data"] = any(p.n for p in series.points)
             data.figures["nps_mix"] = charts.figure_json(
                 charts.nps_mix_figure(
                     series.points,
