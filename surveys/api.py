@@ -102,104 +102,6 @@ class SurveySerializer(StrictSerializer):
         return services.survey_update(survey=survey, **validated_data)
 
 
-class SurveyViewSet(viewsets.ModelViewSet):
-    serializer_class = SurveySerializer
-    permission_classes = [ModelPermissions]
-    lookup_field = "slug"
-
-    def get_queryset(self):
-        return (
-            selectors.survey_list(user=self.request.user)
-            .prefetch_related("questions")
-            .order_by("name", "pk")
-        )
-
-    def get_permissions(self):
-        if self.action == "responses" and self.request.method == "POST":
-            return [permissions.AllowAny()]
-        if self.action == "responses":
-            return [has_perms("surveys.view_response")()]
-        if self.action == "invitations":
-            return [has_perms("surveys.add_invitation")()]
-        return super().get_permissions()
-
-    def perform_destroy(self, instance) -> None:
-        try:
-            instance.delete()
-        except ProtectedError:
-            raise Conflict(
-                "This survey has responses or invitations; deactivate it instead."
-            ) from None
-
-    def _survey(self, slug: str) -> Survey:
-        survey = selectors.survey_for_public(slug=slug)
-        if survey is None:
-            raise exceptions.NotFound()
-        return survey
-
-    @extend_schema(request=None, responses=None)
-    @action(detail=True, methods=["post"])
-    def invitations(self, request, slug=None):
-        survey = self._survey(slug)
-        payload = InvitationInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        customer = customer_resolve(external_id=data["customer"])
-        invitation = services.invitation_create(
-            survey=survey,
-            customer=customer,
-            channel=data.get("channel"),
-            language=data.get("language", ""),
-            deliver=data.get("send_email", False),
-        )
-        if invitation.status == Invitation.Status.SUPPRESSED:
-            return ApiResponse(
-                {"detail": invitation.suppressed_reason, "status": invitation.status},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return ApiResponse(
-            {
-                "token": invitation.token,
-                "url": services.invitation_url(invitation),
-                "status": invitation.status,
-            },
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(request=None, responses=None)
-    @action(detail=True, methods=["get", "post"])
-    def responses(self, request, slug=None):
-        if request.method == "GET":
-            survey = self._survey(slug)
-            return ResponseViewSet.list_for(request, self, extra={"survey": survey.slug})
-        survey = self._survey(slug)
-        payload = ResponseInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        try:
-            response = services.response_submit(
-                survey=survey,
-                answers=data["answers"],
-                customer_ref=data.get("customer") or None,
-                channel=data.get("channel") or None,
-                invitation_token=data.get("invitation") or None,
-                submitted_at=data.get("submitted_at"),
-                language=data.get("language") or None,
-                user=request.user if request.user.is_authenticated else None,
-                client_ip=throttle.client_ip(request),
-            )
-        except throttle.RateLimited as limited:
-            raise exceptions.Throttled(wait=limited.retry_after) from None
-        except services.AnswersInvalid as invalid:
-            return ApiResponse(
-                {"answers": {key: [message] for key, message in invalid.errors.items()}},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        except DjangoValidationError:
-            raise
-        return ApiResponse(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
-
-
 class InvitationInputSerializer(StrictPlainSerializer):
     customer = serializers.CharField(max_length=100)
     channel = serializers.SlugRelatedField(
@@ -207,6 +109,12 @@ class InvitationInputSerializer(StrictPlainSerializer):
     )
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
     send_email = serializers.BooleanField(required=False, default=False)
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.URLField()
+    status = serializers.CharField()
 
 
 class ResponseInputSerializer(StrictPlainSerializer):
@@ -326,3 +234,104 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=view)
         return paginator.get_paginated_response(ResponseOutputSerializer(page, many=True).data)
+
+
+class SurveyViewSet(viewsets.ModelViewSet):
+    serializer_class = SurveySerializer
+    permission_classes = [ModelPermissions]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return (
+            selectors.survey_list(user=self.request.user)
+            .prefetch_related("questions")
+            .order_by("name", "pk")
+        )
+
+    def get_permissions(self):
+        if self.action == "responses" and self.request.method == "POST":
+            return [permissions.AllowAny()]
+        if self.action == "responses":
+            return [has_perms("surveys.view_response")()]
+        if self.action == "invitations":
+            return [has_perms("surveys.add_invitation")()]
+        return super().get_permissions()
+
+    def perform_destroy(self, instance) -> None:
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict(
+                "This survey has responses or invitations; deactivate it instead."
+            ) from None
+
+    def _survey(self, slug: str) -> Survey:
+        survey = selectors.survey_for_public(slug=slug)
+        if survey is None:
+            raise exceptions.NotFound()
+        return survey
+
+    @extend_schema(request=InvitationInputSerializer, responses={201: InvitationOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def invitations(self, request, slug=None):
+        survey = self._survey(slug)
+        payload = InvitationInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        customer = customer_resolve(external_id=data["customer"])
+        invitation = services.invitation_create(
+            survey=survey,
+            customer=customer,
+            channel=data.get("channel"),
+            language=data.get("language", ""),
+            deliver=data.get("send_email", False),
+        )
+        if invitation.status == Invitation.Status.SUPPRESSED:
+            return ApiResponse(
+                {"detail": invitation.suppressed_reason, "status": invitation.status},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return ApiResponse(
+            {
+                "token": invitation.token,
+                "url": services.invitation_url(invitation),
+                "status": invitation.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=ResponseInputSerializer,
+        responses={200: ResponseOutputSerializer(many=True), 201: ResponseOutputSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def responses(self, request, slug=None):
+        if request.method == "GET":
+            survey = self._survey(slug)
+            return ResponseViewSet.list_for(request, self, extra={"survey": survey.slug})
+        survey = self._survey(slug)
+        payload = ResponseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            response = services.response_submit(
+                survey=survey,
+                answers=data["answers"],
+                customer_ref=data.get("customer") or None,
+                channel=data.get("channel") or None,
+                invitation_token=data.get("invitation") or None,
+                submitted_at=data.get("submitted_at"),
+                language=data.get("language") or None,
+                user=request.user if request.user.is_authenticated else None,
+                client_ip=throttle.client_ip(request),
+            )
+        except throttle.RateLimited as limited:
+            raise exceptions.Throttled(wait=limited.retry_after) from None
+        except services.AnswersInvalid as invalid:
+            return ApiResponse(
+                {"answers": {key: [message] for key, message in invalid.errors.items()}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except DjangoValidationError:
+            raise
+        return ApiResponse(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)

@@ -199,3 +199,33 @@ def test_language_must_be_one_the_survey_offers(survey):
     with pytest.raises(ValidationError) as error:
         services.response_submit(survey=survey, answers={"nps": 3}, language="it")
     assert "language" in error.value.message_dict
+
+
+def test_survey_outside_its_window_is_refused_with_a_clear_message():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ended = make_survey(
+        starts_at=timezone.now() - timedelta(days=10), ends_at=timezone.now() - timedelta(days=1)
+    )
+    reply = factories.api_client().post(
+        f"/api/v1/surveys/{ended.slug}/responses/", {"answers": {"nps": 3}}, format="json"
+    )
+    assert reply.status_code == 400 and "closed" in reply.json()["detail"]
+    future = make_survey(starts_at=timezone.now() + timedelta(days=1))
+    reply = factories.api_client().post(
+        f"/api/v1/surveys/{future.slug}/responses/", {"answers": {"nps": 3}}, format="json"
+    )
+    assert reply.status_code == 400 and "not opened" in reply.json()["detail"]
+    assert not Response.objects.exists()
+
+
+def test_survey_window_must_be_ordered():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError) as error:
+        make_survey(starts_at=timezone.now(), ends_at=timezone.now() - timedelta(days=1))
+    assert "ends_at" in error.value.message_dict
