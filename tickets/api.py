@@ -24,6 +24,8 @@ from tickets.models import Category, Message, Priority, Ticket
 from tickets.selectors import QueueFilters, message_list, ticket_list, ticket_queue
 
 UNKNOWN_CATEGORY = "Unknown category '{value}'."
+# Query parameters every list takes besides the queue filters.
+LIST_PARAMETERS = {"page", "page_size", "format"}
 
 
 class CategorySerializer(StrictSerializer):
@@ -185,8 +187,8 @@ class TicketViewSet(
 
     def list(self, request, *args, **kwargs):
         form = QueueFilterForm(request.query_params)
-        if not set(request.query_params) <= set(form.fields) | {"page", "page_size"}:
-            unknown = sorted(set(request.query_params) - set(form.fields) - {"page", "page_size"})
+        unknown = sorted(set(request.query_params) - set(form.fields) - LIST_PARAMETERS)
+        if unknown:
             raise serializers.ValidationError({name: ["Unknown filter."] for name in unknown})
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)

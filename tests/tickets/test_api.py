@@ -263,3 +263,15 @@ def test_future_timestamp_from_an_admin_is_a_400_naming_the_field(setup):
     assert response.status_code == 400
     assert "at" in response.json()
     assert not StatusChange.objects.exists()
+
+
+def test_past_message_time_from_an_agent_is_replaced_by_server_time(setup):
+    ticket = make_ticket(department=setup["department"], created_at=at(0, 10))
+    response = factories.api_client(setup["agent"]).post(
+        f"/api/v1/tickets/{ticket.pk}/messages/",
+        {"kind": "reply", "body": "x", "created_at": "2026-03-02T12:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 201
+    stored = Message.objects.get().created_at
+    assert abs((stored - timezone.now()).total_seconds()) < 60

@@ -6,12 +6,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from journeys.models import Channel
 from tests import factories
 from tests.tickets.factories import make_ticket
 from tickets import services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _channels():
+    """A transactional test before this one flushed the rows the data migrations made."""
+    Channel.objects.get_or_create(slug="web", defaults={"name": "Web"})
 
 
 @pytest.mark.skipif(
@@ -56,3 +63,27 @@ def test_concurrent_resolve_and_reopen_keep_status_and_history_consistent():
     reopens = sum(1 for f, t in chain if f == "resolved" and t == "open")
     assert ticket.reopened_count == reopens
     assert outcomes.count("resolved") == reopens + (1 if ticket.status == "resolved" else 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
+def test_parallel_creations_get_distinct_references():
+    touchpoint = factories.make_touchpoint()
+    customer = factories.make_customer()
+    barrier = threading.Barrier(6)
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            for _ in range(3):
+                make_ticket(touchpoint=touchpoint, customer=customer)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    references = list(Ticket.objects.values_list("reference", flat=True))
+    assert len(references) == 18 == len(set(references))
+    assert all(ref.startswith("T-") and len(ref) == 8 for ref in references)
