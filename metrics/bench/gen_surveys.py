@@ -95,7 +95,9 @@ def seed_responses(ctx: GenContext) -> dict:
     dip_from, dip_to = params.days - 49, params.days - 21
     survey_by_slug = {s["slug"]: s for s in ctx.surveys}
     surveys = [survey_by_slug[f"{t['slug']}-survey"] for t in touchpoints]
-    channel_list = sorted(ctx.channel_ids.values())
+    # Invitations go out by e-mail or SMS; other answers come through the touchpoint's channel.
+    invitation_channels = [ctx.channel_ids.get("email"), ctx.channel_ids.get("sms")]
+    invitation_channels = [c_id for c_id in invitation_channels if c_id] or [None]
     hours = list(accumulate(DAYTIME))
     counts = ctx.day_counts(params.responses, day_weights(ctx, weekend=0.65))
 
@@ -137,9 +139,10 @@ def seed_responses(ctx: GenContext) -> dict:
                 )
                 submitted = ctx.clock.utc(wall)
                 customer = rng.randrange(params.customers) + 1
-                channel = touchpoint["channel_id"] if roll < 0.85 else rng.choice(channel_list)
+                channel = touchpoint["channel_id"]
                 invitation = c.NULL
                 if rng.random() < INVITED_SHARE:
+                    channel = invitation_channels[0 if roll < 0.8 else -1] or channel
                     invitation = str(len(invitation_lines) + 1)
                     sent = submitted - rng.randrange(600, 3 * DAY)
                     invitation_lines.append(

@@ -66,7 +66,7 @@ class _Lifecycle:
         self.replies = 0
         self.reopened = 0
         self.last = created
-        # Resolved stretches that ended (reopened or closed): tickets.timing pauses SLA clocks.
+        # Resolved stretches ended by a reopen: tickets.timing pauses the SLA clocks there.
         self.pauses: list[tuple[int, int]] = []
 
     def after_business(self, utc: int, seconds: int) -> int:
@@ -134,7 +134,6 @@ class _Lifecycle:
             self.resolved = done
             self.move("resolved", done, self.agent)
         if rng.random() < 0.6 and self.resolved + 3 * DAY <= self.now:
-            self.pauses.append((self.resolved, self.resolved + 3 * DAY))
             self.move("closed", self.resolved + 3 * DAY, None)
 
     def pad(self, extra: int) -> None:
@@ -279,8 +278,8 @@ def _ticket_line(ctx, tid, touchpoint, category, priority, agent, life, rng, cha
 
 
 def _due(clock, created: int, seconds: int, pauses: list[tuple[int, int]]) -> int:
-    """An SLA deadline on the default calendar, skipping the finished resolved stretches (as
-    tickets.timing does)."""
+    """An SLA deadline on the default calendar, skipping resolved stretches that a reopen ended
+    (as tickets.timing does)."""
     cursor, remaining = clock.wall(created), seconds
     for start, end in pauses:
         available = business_seconds(cursor, clock.wall(start))

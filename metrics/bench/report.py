@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -83,7 +84,9 @@ def document(figures: list[Figure], *, dataset: dict, options: dict, extra: dict
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "cpus": __import__("os").cpu_count(),
+            "cpus": os.cpu_count(),
+            # Other work on the machine inflates every figure; the ratios to raw SQL much less.
+            "load_average": os.getloadavg(),
             "postgresql": server,
         },
         "dataset": dataset,

@@ -32,7 +32,7 @@ EVERY_FIGURE = {
 }
 TINY = [
     "--responses", "2000", "--tickets", "200", "--messages", "700", "--customers", "150",
-    "--days", "120", "--touchpoints", "6", "--runs", "2", "--regenerate",
+    "--days", "120", "--touchpoints", "6", "--runs", "1", "--regenerate",
     "--ingest-count", "30", "--ingest-seconds", "20", "--ingest-clients", "2",
     "--ingest-workers", "2", "--no-progress",
 ]  # fmt: skip

@@ -138,6 +138,12 @@ class Command(BaseCommand):
                 figures += self.scaling(params, sizes, options)
         self.stdout.write("")
         self.stdout.write(report.table(figures))
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        self.stdout.write(
+            f"{params.responses:,} responses, {params.tickets:,} tickets, "
+            f"{params.messages:,} messages, {params.customers:,} customers, {params.days} days, "
+            f"{params.touchpoints} touchpoints; {os.cpu_count()} CPUs, load average {load}."
+        )
         if options["json_path"]:
             payload = report.document(
                 figures,
@@ -242,7 +248,7 @@ class Command(BaseCommand):
                 figures,
                 "recompute_incremental",
                 "incremental recompute",
-                lambda: measures.recompute_incremental(max(3, heavy_runs)),
+                lambda: measures.recompute_incremental(heavy_runs),
             )
         if "ingest" in groups:
             self.attempt(
