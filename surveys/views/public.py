@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys import selectors, services
@@ -143,12 +145,25 @@ def _language_name(code: str) -> str:
     return get_language_info(code)["name_local"]
 
 
+def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
+    return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
+
+
+@csrf_exempt
 @xframe_options_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey_public(request: HttpRequest, slug: str) -> HttpResponse:
-    """The survey as a respondent sees it; may be framed by the organisation's own pages."""
+    """The survey as a respondent sees it; may be framed by the organisation's own pages.
+
+    Browsers send no cookies to a cross-site iframe, so an embedded public survey cannot carry
+    a CSRF cookie: an anonymous public answer has nothing a forged request could abuse (the
+    throttle covers floods). Once an invitation sits in the session, the CSRF check applies."""
     survey = _survey_or_404(slug)
+    if request.method == "POST" and _session_token(request, survey):
+        failure = _csrf_failure(request)
+        if failure is not None:
+            return failure
     try:
         invitation = _invitation_from_session(request, survey)
     except throttle.RateLimited as limited:

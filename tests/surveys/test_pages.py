@@ -297,3 +297,20 @@ def test_response_list_filters_and_paginates(client, manager):
     assert "2 responses" in html
     html = client.get("/surveys/responses/?score_group=';drop&start=nonsense").content.decode()
     assert "11 responses" in html
+
+
+def test_embedded_public_survey_posts_without_a_csrf_cookie_but_invitations_need_one():
+    from django.test import Client
+
+    survey = make_survey()
+    framed = Client(enforce_csrf_checks=True)
+    assert framed.post(f"/s/{survey.slug}/", {"q_nps": "8"}).status_code == 302
+    invited = Client(enforce_csrf_checks=True)
+    invitation = make_invitation(survey=survey)
+    invited.get(f"/s/i/{invitation.token}/")
+    assert invited.post(f"/s/{survey.slug}/", {"q_nps": "1"}).status_code == 403
+    page = invited.get(f"/s/{survey.slug}/")
+    token = page.cookies["csrftoken"].value
+    reply = invited.post(f"/s/{survey.slug}/", {"q_nps": "1", "csrfmiddlewaretoken": token})
+    assert reply.status_code == 302
+    assert Response.objects.filter(invitation=invitation).count() == 1
