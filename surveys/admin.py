@@ -32,4 +32,10 @@ class ResponseAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
 
 
+@admin.register(models.FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["response", "ticket", "reason", "created_at"]
+    raw_id_fields = ["response", "ticket"]
+
+
 admin.site.register(models.ContactPolicy)

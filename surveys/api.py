@@ -334,4 +334,5 @@ class SurveyViewSet(viewsets.ModelViewSet):
             )
         except DjangoValidationError:
             raise
+        response = Response.objects.prefetch_related("answers__question").get(pk=response.pk)
         return ApiResponse(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
