@@ -26,6 +26,17 @@ def sample(
     return samples
 
 
+def sample_within(fn: Callable[[], object], runs: int, budget: float) -> list[float]:
+    """Seconds per run for up to `runs` runs, stopping once `budget` seconds are spent: a step
+    that takes minutes gives its verdict in one run, and the bench still ends."""
+    samples: list[float] = []
+    while len(samples) < runs and sum(samples) < budget:
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 

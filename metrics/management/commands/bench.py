@@ -229,8 +229,9 @@ class Command(BaseCommand):
                 lambda: measures.recompute_full(heavy_runs),
             )
         else:
-            # Reads need rollups that match the raw rows, whatever an earlier run left behind.
-            call_command("recompute_kpis", "--full", stdout=io.StringIO())
+            # Reads need rollups that match the raw rows, whatever an earlier run left behind
+            # (the first recompute of a database is a full one).
+            call_command("recompute_kpis", stdout=io.StringIO())
         reads = measures.Reads(dataset, runs)
         if "api" in groups:
             self.attempt(figures, "api_series", "KPI API series", reads.series)
@@ -239,7 +240,7 @@ class Command(BaseCommand):
         if "pages" in groups:
             self.attempt(figures, "overview_page", "overview page", reads.overview)
             self.attempt(figures, "touchpoint_page", "touchpoint page", reads.touchpoint)
-        if "memory" in groups:
+        if "memory" in groups and "recompute" not in groups:
             self.attempt(
                 figures, "recompute_peak_rss", "recompute peak memory", measures.recompute_peak_rss
             )
@@ -279,7 +280,7 @@ class Command(BaseCommand):
             self.use_database(name)
             try:
                 dataset = self.prepare(params, options["regenerate"] and name != main)
-                call_command("recompute_kpis", "--full", stdout=io.StringIO())
+                call_command("recompute_kpis", stdout=io.StringIO())
                 figure = measures.Reads(dataset, self.runs).series(
                     key=f"api_series_at_{size}", label=f"Series @ {size:,} responses"
                 )
