@@ -322,7 +322,7 @@ def _draft(ctx, rng, *, day, category, in_spike, touchpoints, agents, spec, cuto
         )
 
     # Slower first responses during the spike, and for low priority.
-    slow = 3.0 if in_spike else 1.0
+    slow = 2.2 if in_spike else 1.0
     # Ranges end a little past each first-response target, so roughly one in ten is late.
     reach = {"urgent": (0.05, 1.1), "high": (0.2, 4.4), "normal": (0.3, 8.8), "low": (0.5, 17.5)}
     low, high = reach[priority]

@@ -27,6 +27,19 @@ def duration(seconds: float | None) -> str:
 
 
 @register.filter
+def business_duration(seconds: float | None) -> str:
+    """Business time in hours and minutes only: a "day" of business time would be ambiguous."""
+    if seconds is None:
+        return "—"
+    total = int(abs(seconds))
+    hours_, rest = divmod(total, 3600)
+    minutes = rest // 60
+    if hours_:
+        return _("%(h)d h %(m)02d min") % {"h": hours_, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+@register.filter
 def hours(seconds: float | None) -> str:
     if seconds is None:
         return "—"
