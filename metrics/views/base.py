@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -33,6 +34,21 @@ from metrics.filters import (
 from metrics.types import KpiFilters, KpiSummary, KpiValue
 
 PAGE_CACHE_SECONDS = 6 * 3600
+
+
+def _code_stamp() -> str:
+    """A digest of the code that builds cached pages, so a deploy never serves figures that
+    older code drew (the cache outlives processes: Redis in production, files locally)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("views/*.py"), *package.glob("charts/*.py")]):
+        digest.update(path.read_bytes())
+    for name in ("filters.py", "drilldown.py", "kpis.py", "selectors.py"):
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_STAMP = _code_stamp()
 # Rate KPIs change in percentage points; say so rather than print a bare "%".
 POINTS_SUFFIX = " pts"
 
@@ -119,6 +135,7 @@ def cached_page(name: str, dash: Dash, build: Callable[[], PageData], *, extra: 
     stamp = last_computed()
     raw = "|".join(
         [
+            CODE_STAMP,
             name,
             extra,
             get_language() or "",
