@@ -61,7 +61,9 @@ def test_session_write_without_csrf_is_refused_while_a_token_write_passes(world)
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["detail"]
     assert not world.touchpoint_x.__class__.objects.filter(slug="csrf-probe").exists()
-    accepted = factories.api_client(world.admin).post("/api/v1/touchpoints/", payload, format="json")
+    accepted = factories.api_client(world.admin).post(
+        "/api/v1/touchpoints/", payload, format="json"
+    )
     assert accepted.status_code == 201, accepted.content
 
 
@@ -197,7 +199,12 @@ def test_unknown_related_slugs_give_400_naming_the_field_and_write_nothing(world
 
 def test_ticket_create_refuses_server_owned_fields(world):
     client = factories.api_client(world.agent_x)
-    base = {"subject": "Hi", "customer": "c-mass", "channel": "web", "touchpoint": world.touchpoint_x.slug}
+    base = {
+        "subject": "Hi",
+        "customer": "c-mass",
+        "channel": "web",
+        "touchpoint": world.touchpoint_x.slug,
+    }
     before = Ticket.objects.count()
     for extra in (
         {"id": 999999},

@@ -161,9 +161,7 @@ def _values(world, route) -> dict[str, object]:
     """Real objects for the route's parameters, so a 200 would be a real leak."""
     key = route.key
     slug = world.survey.slug
-    if key.startswith(("journeys:journey", "journeys:stage", "journeys:revision", "journeys:opp")):
-        slug = world.journey.slug
-    elif key.startswith("journey-"):
+    if key.startswith(("journeys:journey", "journeys:stage", "journeys:revision", "journeys:opp")) or key.startswith("journey-"):
         slug = world.journey.slug
     elif key.startswith("channel-"):
         slug = "web"
