@@ -161,7 +161,8 @@ def _values(world, route) -> dict[str, object]:
     """Real objects for the route's parameters, so a 200 would be a real leak."""
     key = route.key
     slug = world.survey.slug
-    if key.startswith(("journeys:journey", "journeys:stage", "journeys:revision", "journeys:opp")) or key.startswith("journey-"):
+    journey_routes = ("journeys:journey", "journeys:stage", "journeys:revision", "journeys:opp")
+    if key.startswith((*journey_routes, "journey-")):
         slug = world.journey.slug
     elif key.startswith("channel-"):
         slug = "web"
