@@ -283,7 +283,6 @@ def _surveys(ctx) -> dict[str, Survey]:
             languages=list(plan.languages),
             default_language="en",
             created_by=creator,
-            invitation_only=plan.invited >= 1.0,
             **extra,
         )
         surveys[plan.slug] = survey
