@@ -219,12 +219,23 @@ class TimeHistogram(TicketDims):
 
     class Meta:
         db_table = "metrics_time_histogram"
+        # One index only (measure first: every read filters one measure and a day range);
+        # index upkeep dominates the cost of a full rebuild.
         constraints = [
             models.UniqueConstraint(
-                fields=[*TicketDims.KEY, "measure", "bucket"], name="time_histogram_key"
+                fields=[
+                    "measure",
+                    "day",
+                    "touchpoint_id",
+                    "channel_id",
+                    "persona_id",
+                    "category_id",
+                    "priority",
+                    "bucket",
+                ],
+                name="time_histogram_measure_key",
             )
         ]
-        indexes = [models.Index(fields=["measure", "day"], name="time_histogram_measure_day")]
 
 
 class BacklogFlow(TicketDims):
@@ -330,22 +341,22 @@ class StageDay(Rollup):
         constraints = [
             models.UniqueConstraint(fields=["customer_id", "stage_id", "day"], name="stage_day_key")
         ]
-        indexes = [models.Index(fields=["journey_id", "day"], name="stage_day_journey_day")]
+        indexes = [models.Index(fields=["day", "stage_id"], name="stage_day_day_stage")]
 
 
-class RowDay(Rollup):
-    """Which local days each source row contributed to at the last recompute: an incremental run
-    must also redo the days a changed or deleted row used to count in."""
+class SourceDayCount(Rollup):
+    """How many source rows had each local day in each time field at the last recompute of that
+    day (e.g. "response.submitted_at"). An incremental run that sees rows updated in place or
+    deleted compares these with the current per-day counts: a day a row left without another row
+    entering it shows a smaller count, so it is redone even though no changed row points at it."""
 
-    source = models.CharField(max_length=12)
-    row_id = models.BigIntegerField()
-    day = models.DateField()
+    field = models.CharField(max_length=40)
+    rows = _count()
 
     class Meta:
-        db_table = "metrics_row_day"
-        indexes = [
-            models.Index(fields=["source", "row_id"], name="row_day_source_row"),
-            models.Index(fields=["day"], name="row_day_day"),
+        db_table = "metrics_source_day_count"
+        constraints = [
+            models.UniqueConstraint(fields=["field", "day"], name="source_day_count_key")
         ]
 
 
@@ -355,6 +366,7 @@ class FillState(models.Model):
 
     source = models.CharField(max_length=12, unique=True)
     watermark = models.DateTimeField(null=True, blank=True)
+    seen_max = models.DateTimeField(null=True, blank=True)
     max_id = models.BigIntegerField(default=0)
     row_count = models.BigIntegerField(default=0)
     last_computed = models.DateTimeField(null=True, blank=True)

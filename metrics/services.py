@@ -3,7 +3,7 @@
 rollups_refresh replaces whole days inside ONE transaction under a lock, so readers see the old or
 the new rows of a day, never half, and two recomputes never double count. recompute() decides which
 days to redo from updated_at watermarks (plus the days a changed or deleted row used to count in,
-from metrics.models.RowDay) and records the fill state.
+from per-day row counts, metrics.models.SourceDayCount) and records the fill state.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from journeys.models import Customer, JourneyEvent
-from metrics.models import FillState, KpiTarget, RowDay
+from metrics.models import FillState, KpiTarget, SourceDayCount, TimeHistogram
 from metrics.rollups import build, day_runs, utc_ranges
 from surveys.models import FollowUp, Invitation, Response
 from tickets.models import StatusChange, Ticket
@@ -28,8 +29,10 @@ from tickets.models import StatusChange, Ticket
 logger = logging.getLogger(__name__)
 
 LOCK_KEY = 0x6378_6B70  # "cxkp": the advisory lock every recompute takes
-# Rows whose transaction committed a little after a run began carry an updated_at older than that
-# run's watermark; re-reading this much overlap each time picks them up (idempotent).
+# A row whose transaction commits after a run has read carries an updated_at from before the
+# run. The stored watermark therefore never passes (run start - overlap): the next run re-reads
+# the last few minutes of writes (idempotent) while rows older than that are read once only, even
+# when a bulk import gave a million rows the same updated_at.
 WATERMARK_OVERLAP = timedelta(minutes=5)
 
 
@@ -71,6 +74,9 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            # Big GROUP BYs spill to disk at the default 4 MB; this transaction only.
+            work_mem = str(getattr(settings, "CX_RECOMPUTE_WORK_MEM", "128MB"))
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
         return
     # Elsewhere a write to the lock row takes the database's write lock (SQLite) or a row lock.
     state, _ = FillState.objects.select_for_update().get_or_create(source="lock")
@@ -78,8 +84,18 @@ def _lock() -> None:
 
 
 def _delete_days(days: list[date] | None) -> None:
+    if days is None and connection.vendor == "postgresql":
+        # A full rebuild empties the tables with TRUNCATE (transactional in PostgreSQL): deleted
+        # rows would otherwise stay in the unique indexes and every re-inserted key would visit
+        # them, which doubles the rebuild. Readers wait for the commit instead of seeing half.
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in build.ROLLUP_MODELS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}")
+        return
     for model in build.ROLLUP_MODELS:
         qs = model.objects.all()
+        if model is TimeHistogram:  # its key starts with the measure: name them all to use it
+            qs = qs.filter(measure__in=[m for m, *_ in build.HISTOGRAMS])
         if days is not None:
             q = Q(pk__in=[])
             for first, last in day_runs(days):
@@ -125,37 +141,60 @@ def _distinct_days(qs, field_name: str) -> set[date]:
     )
 
 
+def _count_mismatch(key: str, model, ts_field: str) -> set[date]:
+    """Days whose current row count differs from the count stored at their last recompute."""
+    current = {row["k_day"]: row["a_rows"] for row in build.day_counts(model, ts_field)}
+    stored = dict(SourceDayCount.objects.filter(field=key).values_list("day", "rows"))
+    return {
+        day for day in current.keys() | stored.keys() if current.get(day, 0) != stored.get(day, 0)
+    }
+
+
 def _dirty_days(source: Source, state: FillState, now_state: dict) -> set[date]:
-    since = state.watermark - WATERMARK_OVERLAP
+    """New days of rows changed since the watermark, plus the days rows left (moved or deleted).
+
+    A day some row left is either a new day of another changed row, or its row count fell; the
+    per-day counts are only compared (one grouped scan) when rows were updated in place or
+    deleted, so the usual run (new rows only) reads nothing but the updated_at index."""
+    since = state.watermark
     changed = source.model.objects.filter(updated_at__gt=since)
     days: set[date] = set()
     for field_name in source.time_fields:
         days |= _distinct_days(changed, field_name)
     changed_ids = changed.values("id")
-    days |= set(
-        RowDay.objects.filter(source=source.name, row_id__in=changed_ids)
-        .values_list("day", flat=True)
-        .distinct()
-    )
     if source.name == "ticket":
         days |= _distinct_days(StatusChange.objects.filter(ticket__in=changed_ids), "at")
         # Closed loop: a follow-up ticket's first reply changes its response's day.
         days |= _distinct_days(
-            FollowUp.objects.filter(ticket__in=changed_ids).select_related(None),
-            "response__submitted_at",
+            FollowUp.objects.filter(ticket__in=changed_ids), "response__submitted_at"
         )
     if source.name == "response":
         days |= _distinct_days(
             FollowUp.objects.filter(created_at__gt=since), "response__submitted_at"
         )
     inserted = source.model.objects.filter(id__gt=state.max_id).count()
-    if now_state["row_count"] < state.row_count + inserted:
-        # Some rows were deleted since the last run: redo every day a vanished row counted in.
-        gone = RowDay.objects.filter(source=source.name).filter(
-            ~Exists(source.model.objects.filter(id=OuterRef("row_id")))
-        )
-        days |= set(gone.values_list("day", flat=True).distinct())
+    deleted = now_state["row_count"] < state.row_count + inserted
+    # Rows re-read in the overlap window were already counted at their last values.
+    in_place = changed.filter(id__lte=state.max_id)
+    if state.seen_max is not None:
+        in_place = in_place.filter(updated_at__gt=state.seen_max)
+    updated_in_place = in_place.exists()
+    if deleted or updated_in_place:
+        for key, model, ts_field in build.DAY_FIELDS:
+            if key.split(".")[0] == source.name:
+                days |= _count_mismatch(key, model, ts_field)
+        if source.name == "ticket" and deleted:
+            days |= _count_mismatch("statuschange.at", StatusChange, "at")
     return days
+
+
+def _next_watermark(
+    seen: datetime | None, previous: datetime | None, horizon: datetime
+) -> datetime | None:
+    if seen is None:
+        return previous
+    candidate = min(seen, horizon)
+    return max(candidate, previous) if previous is not None else candidate
 
 
 def recompute(
@@ -167,6 +206,7 @@ def recompute(
     """Bring every rollup up to date. Incremental by default; `full` rebuilds everything;
     `since` redoes every day from that date to today (plus whatever changed)."""
     started = time.monotonic()
+    horizon = timezone.now() - WATERMARK_OVERLAP
     with transaction.atomic():
         _lock()
         states = {s.name: FillState.objects.get_or_create(source=s.name)[0] for s in SOURCES}
@@ -192,7 +232,10 @@ def recompute(
         for source in SOURCES:
             values = now_states[source.name]
             FillState.objects.filter(source=source.name).update(
-                watermark=values["watermark"] or states[source.name].watermark,
+                watermark=_next_watermark(
+                    values["watermark"], states[source.name].watermark, horizon
+                ),
+                seen_max=values["watermark"] or states[source.name].seen_max,
                 max_id=values["max_id"],
                 row_count=values["row_count"],
                 last_computed=timezone.now(),

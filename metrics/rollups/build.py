@@ -408,26 +408,31 @@ def build_events(ranges: Ranges) -> None:
     )
 
 
-# The rows each source row contributes to, for incremental runs (metrics.models.RowDay).
-def build_row_days(ranges: Ranges) -> None:
-    def add(source: str, qs: QuerySet, id_field: str, ts_field: str) -> None:
-        qs = (
-            qs.filter(in_ranges(ts_field, ranges), **{f"{ts_field}__isnull": False})
-            .annotate(k_source=Value(source), k_row=F(id_field), k_day=day_of(ts_field))
-            .values("k_source", "k_row", "k_day")
-            .distinct()
-            .order_by()
-        )
-        insert_select(m.RowDay, qs, {"source": "k_source", "row_id": "k_row", "day": "k_day"})
+# Per-day row counts of every time field, for incremental runs (metrics.models.SourceDayCount).
+DAY_FIELDS: list[tuple[str, type, str]] = [
+    ("response.submitted_at", Response, "submitted_at"),
+    ("ticket.created_at", Ticket, "created_at"),
+    ("ticket.resolved_at", Ticket, "resolved_at"),
+    ("statuschange.at", StatusChange, "at"),
+    ("invitation.sent_at", Invitation, "sent_at"),
+    ("customer.active_since", Customer, "active_since"),
+    ("customer.churned_at", Customer, "churned_at"),
+    ("event.occurred_at", JourneyEvent, "occurred_at"),
+]
 
-    add("response", Response.objects.all(), "id", "submitted_at")
-    add("ticket", Ticket.objects.all(), "id", "created_at")
-    add("ticket", Ticket.objects.all(), "id", "resolved_at")
-    add("ticket", StatusChange.objects.all(), "ticket_id", "at")
-    add("invitation", Invitation.objects.all(), "id", "sent_at")
-    add("customer", Customer.objects.all(), "id", "active_since")
-    add("customer", Customer.objects.all(), "id", "churned_at")
-    add("event", JourneyEvent.objects.all(), "id", "occurred_at")
+
+def day_counts(model, ts_field: str, ranges: Ranges = None) -> QuerySet:
+    return _grouped(
+        model.objects.filter(in_ranges(ts_field, ranges), **{f"{ts_field}__isnull": False}),
+        {"k_day": day_of(ts_field)},
+        {"a_rows": Count("id")},
+    )
+
+
+def build_day_counts(ranges: Ranges) -> None:
+    for key, model, ts_field in DAY_FIELDS:
+        qs = day_counts(model, ts_field, ranges).annotate(k_field=Value(key))
+        insert_select(m.SourceDayCount, qs, {"field": "k_field", "day": "k_day", "rows": "a_rows"})
 
 
 # Order matters only for readability; each builder is independent.
@@ -442,7 +447,7 @@ BUILDERS: list[tuple[str, Callable[[Ranges], None]]] = [
     ("invitations", build_invitations),
     ("customers", build_customers),
     ("events", build_events),
-    ("row_days", build_row_days),
+    ("day_counts", build_day_counts),
 ]
 
 ROLLUP_MODELS = [
@@ -457,5 +462,5 @@ ROLLUP_MODELS = [
     m.CustomerFlow,
     m.EventDaily,
     m.StageDay,
-    m.RowDay,
+    m.SourceDayCount,
 ]
