@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from metrics.charts.base import GRID_COLOUR, PALETTE, UNIT_AXIS, _base_layout, colour_for, esc, fmt
 
@@ -113,11 +114,15 @@ def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> go.Figur
     """Customers per stage, with the conversion to the next stage in the hover."""
     hovers = []
     for stage in stages:
-        text = f"<b>{esc(stage.label)}</b><br>{stage.customers:,} customers"
+        text = f"<b>{esc(stage.label)}</b><br>" + _("%(count)s customers") % {
+            "count": f"{stage.customers:,}"
+        }
         if stage.conversion is not None:
             text += (
-                f"<br>{stage.conversion:.1f}% go on to the next stage"
-                f"<br>{100 - stage.conversion:.1f}% drop off"
+                "<br>"
+                + _("%(share)s go on to the next stage") % {"share": f"{stage.conversion:.1f}%"}
+                + "<br>"
+                + _("%(share)s drop off") % {"share": f"{100 - stage.conversion:.1f}%"}
             )
         hovers.append(text)
     trace = go.Funnel(
@@ -144,12 +149,12 @@ def distribution_figure(
         Bar(
             label=key,
             value=counts.get(key, 0),
-            extra=f"{100 * counts.get(key, 0) / total:.1f}% of answers",
+            extra=_("%(share)s of answers") % {"share": f"{100 * counts.get(key, 0) / total:.1f}%"},
         )
         for key in keys
     ]
     return bar_figure(
-        bars, label="answers", unit="count", horizontal=len(keys) > 11, title=question
+        bars, label=_("answers"), unit="count", horizontal=len(keys) > 11, title=question
     )
 
 

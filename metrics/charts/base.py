@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from metrics.types import KpiPoint
 
@@ -52,11 +54,11 @@ PALETTE = (
     "#44546a",
 )
 UNIT_AXIS = {
-    "score": "NPS (−100 to +100)",
+    "score": gettext_lazy("NPS (−100 to +100)"),
     "percent": "%",
-    "mean": "mean score",
-    "hours": "hours",
-    "count": "count",
+    "mean": gettext_lazy("mean score"),
+    "hours": gettext_lazy("hours"),
+    "count": gettext_lazy("count"),
 }
 
 
@@ -141,7 +143,7 @@ def _band_traces(
                 line={"width": 0 if len(run) > 1 else 6, "color": _rgba(colour, 0.16)},
                 mode="lines",
                 hoverinfo="skip",
-                name="95% interval",
+                name=_("95% interval"),
                 legendgroup="interval",
                 showlegend=not traces,
             )
@@ -153,7 +155,7 @@ def _period_label(day: date, granularity: str) -> str:
     if granularity == "month":
         return day.strftime("%b %Y")
     if granularity == "week":
-        return f"week of {day.isoformat()}"
+        return _("week of %(day)s") % {"day": day.isoformat()}
     return day.isoformat()
 
 
@@ -190,26 +192,30 @@ def _hover(
 ) -> str:
     lines = [f"<b>{esc(label)}</b> · {esc(_period_label(point.period_start, granularity))}"]
     if point.value is None:
-        lines.append("no data")
+        lines.append(_("no data"))
     else:
         lines.append(esc(fmt(point.value, unit, decimals)))
         if point.ci_low is not None and point.ci_high is not None:
             lines.append(
-                "95% interval "
+                _("95% interval")
+                + " "
                 + esc(fmt(point.ci_low, unit, decimals))
-                + " to "
+                + " – "
                 + esc(fmt(point.ci_high, unit, decimals))
             )
         if point.median is not None:
             lines.append(
-                "median "
+                _("median")
+                + " "
                 + esc(fmt(point.median, unit, decimals))
-                + ", p90 "
+                + ", "
+                + _("90th percentile")
+                + " "
                 + esc(fmt(point.p90, unit, decimals))
             )
     lines.append(f"n = {point.n:,}")
     if is_small(point, unit, min_n):
-        lines.append("n too small")
+        lines.append(_("n too small"))
     return "<br>".join(lines)
 
 

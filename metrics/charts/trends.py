@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from metrics.charts.base import (
     MIN_SAMPLE,
@@ -79,7 +80,7 @@ def trend_figure(
     if any(small):
         layout["annotations"] = [
             {
-                "text": "grey points: n too small",
+                "text": _("grey points: n too small"),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 1,
@@ -126,8 +127,11 @@ def nps_mix_figure(
     """Promoters, passives and detractors as stacked shares of each period's answers."""
     x = [point.period_start.isoformat() for point in points]
     traces: list = []
-    names = {"detractors": "Detractors (0–6)", "passives": "Passives (7–8)"}
-    names["promoters"] = "Promoters (9–10)"
+    names = {
+        "detractors": _("Detractors (0–6)"),
+        "passives": _("Passives (7–8)"),
+        "promoters": _("Promoters (9–10)"),
+    }
     for group in ("detractors", "passives", "promoters"):
         shares = []
         hovers = []
@@ -138,7 +142,11 @@ def nps_mix_figure(
             hovers.append(
                 f"<b>{esc(names[group])}</b> · "
                 f"{esc(_period_label(point.period_start, granularity))}<br>"
-                + (f"{share:.1f}% ({count:,} of {point.n:,})" if share is not None else "no data")
+                + (
+                    f"{share:.1f}% ({count:,} of {point.n:,})"
+                    if share is not None
+                    else _("no data")
+                )
             )
         traces.append(
             go.Bar(
@@ -151,7 +159,7 @@ def nps_mix_figure(
                 customdata=[link(point, group) if link else "" for point in points],
             )
         )
-    layout = _base_layout(title=title, y_title="% of answers", unit="percent")
+    layout = _base_layout(title=title, y_title=_("% of answers"), unit="percent")
     layout["barmode"] = "stack"
     layout["yaxis"]["range"] = [0, 100]
     return go.Figure(data=traces, layout=layout)
@@ -246,7 +254,7 @@ def heatmap_figure(
             customdata=links,
             xgap=2,
             ygap=2,
-            name="n too small",
+            name=_("n too small"),
         )
     )
     layout = _base_layout(title=title, height=max(260, 60 + 30 * len(rows)))

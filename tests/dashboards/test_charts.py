@@ -33,7 +33,7 @@ def test_trend_draws_the_interval_as_a_band_around_the_line():
     assert band["fill"] == "toself"
     assert band["y"] == [45, 47, 49, 39, 37, 35]
     assert line["y"] == [40, 42, 44]
-    assert "95% interval 35.0% to 45.0%" in line["hovertext"][0]
+    assert "95% interval 35.0% – 45.0%" in line["hovertext"][0]
     assert "n = 50" in line["hovertext"][0]
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -382,3 +383,26 @@ def test_filter_options_come_from_the_catalogue(org):
     )
     assert parsed.touchpoint == org.touchpoints[0].slug
     assert isinstance(options, FilterOptions)
+
+
+def test_this_month_so_far_is_compared_with_the_same_days_of_last_month(client, manager, org):
+    client.force_login(manager)
+    response = client.get("/", {"range": "mtd"})
+    filters = response.context["filters"]
+    last_month_end = filters.start - timedelta(days=1)
+    assert filters.compare_start == last_month_end.replace(day=1)
+    assert filters.compare_end <= last_month_end
+    assert (filters.compare_end - filters.compare_start) <= (filters.end - filters.start)
+    tiles = _tiles(response)
+    before = selectors.kpi_value(
+        key="csat",
+        start=filters.compare_start,
+        end=filters.compare_end,
+        filters=filters.kpi_filters,
+    )
+    now = selectors.kpi_value(
+        key="csat", start=filters.start, end=filters.end, filters=filters.kpi_filters
+    )
+    assert tiles["csat"]["raw_value"] == now.value
+    if now.value is not None and before.value is not None:
+        assert tiles["csat"]["change"].endswith(" pts")
