@@ -10,4 +10,4 @@ RUN mkdir -p /app/var && DJANGO_SECRET_KEY=build-only python manage.py collectst
  && chown -R cxhub /app/var
 USER cxhub
 EXPOSE 8000
-CMD ["gunicorn", "cxhub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "60"]
+CMD ["gunicorn", "cxhub.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]

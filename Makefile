@@ -32,8 +32,8 @@ run: $(VENV)/.installed
 	@echo "             surveyadmin / cxhub-surveys-demo, admin / cxhub-admin-demo"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A cxhub worker -B --loglevel=INFO --concurrency=2 & \
-	$(VENV)/bin/gunicorn cxhub.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-	  --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(L)ss' & \
+	$(VENV)/bin/gunicorn cxhub.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) \
+	  --workers 2 --threads 4 & \
 	wait
 
 lint: $(VENV)/.installed-test

@@ -19,6 +19,8 @@ def _beat_schedule() -> dict:
     return {
         "recompute-kpis": {"task": "metrics.tasks.recompute_kpis", "schedule": every},
         "send-due-invitations": {"task": "surveys.tasks.send_due_invitations", "schedule": 60.0},
+        # Breach flags of open tickets change with time alone, not only when a ticket is written.
+        "tickets-sla-sweep": {"task": "tickets.tasks.sla_breach_sweep", "schedule": 300.0},
         "reconcile-kpis-nightly": {
             "task": "metrics.tasks.recompute_kpis_full",
             "schedule": 24 * 3600.0,

@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # Two models have a "kind" choice set; name both so the schema's enums are stable.
+    "ENUM_NAME_OVERRIDES": {
+        "MessageKindEnum": "tickets.models.Message.Kind",
+        "AlertKindEnum": "metrics.models.KpiAlert.Kind",
+    },
 }
 
 # Uploads: the largest legitimate body is a bulk journey-event batch.
@@ -280,7 +285,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tokens": {"()": "cxhub.logredact.RedactTokensFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CX_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

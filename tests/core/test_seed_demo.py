@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from journeys.models import Customer, Touchpoint
 
@@ -17,14 +18,29 @@ def _snapshot() -> list[tuple]:
     )
 
 
-def test_seed_demo_is_deterministic_for_a_seed_and_end_date(django_db_blocker):
-    call_command("seed_demo", customers=40, days=14, seed=3, end="2026-06-30", no_progress=True)
-    first = _snapshot()
+class _Rollback(Exception):
+    pass
+
+
+def _seed_and_snapshot_then_roll_back() -> list[tuple]:
+    """Seed inside a savepoint and undo it, so the next seed starts from the same empty state."""
+    try:
+        with transaction.atomic():
+            call_command(
+                "seed_demo", customers=40, days=14, seed=3, end="2026-06-30", no_progress=True
+            )
+            snapshot = _snapshot()
+            assert Touchpoint.objects.count() >= 30
+            raise _Rollback
+    except _Rollback:
+        return snapshot
+
+
+def test_seed_demo_is_deterministic_for_a_seed_and_end_date():
+    first = _seed_and_snapshot_then_roll_back()
     assert len(first) == 40
-    assert Touchpoint.objects.count() >= 30
-    Customer.objects.all().delete()
-    call_command("seed_demo", customers=40, days=14, seed=3, end="2026-06-30", no_progress=True)
-    assert _snapshot() == first
+    assert not Customer.objects.exists()
+    assert _seed_and_snapshot_then_roll_back() == first
 
 
 def test_seed_demo_refuses_a_populated_database_unless_asked_to_skip():
