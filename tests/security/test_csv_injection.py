@@ -18,7 +18,7 @@ from tests.tickets.factories import make_ticket
 pytestmark = pytest.mark.django_db
 
 FORMULAS = [
-    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    '=HYPERLINK("http://evil.example","x")',
     "+1+1",
     "-2+3",
     "@SUM(A1:A2)",
@@ -48,7 +48,7 @@ def test_joined_multi_choice_cells_are_neutralised_as_a_whole():
 
 
 def test_written_rows_read_back_intact_with_python_csv():
-    rows = [[text, -4.2, 3] for text in FORMULAS] + [["line\nbreak, \"quoted\"", 1.5, 0]]
+    rows = [[text, -4.2, 3] for text in FORMULAS] + [['line\nbreak, "quoted"', 1.5, 0]]
     text = csv_text(["name", "value", "n"], rows)
     back = list(csv.reader(io.StringIO(text)))
     assert back[0] == ["name", "value", "n"]
@@ -62,7 +62,7 @@ def test_written_rows_read_back_intact_with_python_csv():
 def spreadsheet_traps(db):
     touchpoint = factories.make_touchpoint(name="=cmd|' /C calc'!A0")
     factories.make_touchpoint(name="  @SUM(1+1)", channel="phone")
-    customer = factories.make_customer(name="+HYPERLINK(\"x\")", external_id="=c-1")
+    customer = factories.make_customer(name='+HYPERLINK("x")', external_id="=c-1")
     survey = survey_services.survey_create(
         slug="csv-survey",
         name="CSV",

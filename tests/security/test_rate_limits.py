@@ -148,9 +148,7 @@ def test_repeated_wrong_passwords_are_throttled_without_revealing_the_account(db
     )
     assert blocked.status_code == 429, "the account itself is protected, from any address"
     assert "Too many failed sign-in attempts" in blocked.content.decode()
-    ok = Client().post(
-        "/accounts/login/", {"username": other.username, "password": "pw-test-123!"}
-    )
+    ok = Client().post("/accounts/login/", {"username": other.username, "password": "pw-test-123!"})
     assert ok.status_code == 302
     # No hint whether a user exists: same page for an unknown name as for a wrong password.
     unknown = Client().post(
@@ -160,6 +158,7 @@ def test_repeated_wrong_passwords_are_throttled_without_revealing_the_account(db
         "/accounts/login/", {"username": other.username, "password": "x"}, REMOTE_ADDR="10.4.4.4"
     )
     assert unknown.status_code == known.status_code == 200
+
     def page_text(response, name):
         html = re.sub(r'value="[A-Za-z0-9]{64}"', "", response.content.decode())
         return html.replace(name, "")
