@@ -159,7 +159,7 @@ def build_followups(ranges: Ranges) -> None:
 
 def build_answers(ranges: Ranges) -> None:
     # Numbers (NPS, CSAT, CES, rating, yes/no as 0/1) by value; single choices by their text.
-    # Free text is not a distribution; multiple choices are lists (not rolled up here).
+    # Free text is not a distribution; multiple choices are lists (build_multi_choice_answers).
     value = Coalesce(
         Cast("number", output_field=CharField()),
         NullIf(F("text"), Value("")),
@@ -188,6 +188,43 @@ def build_answers(ranges: Ranges) -> None:
             "answers": "a_answers",
         },
     )
+
+
+def build_multi_choice_answers(ranges: Ranges) -> None:
+    """Each chosen option of a multiple-choice answer counts once under its value. The JSON list
+    is unnested in the database (jsonb_array_elements_text / json_each), still one statement."""
+    zone = org_zone().key
+    if connection.vendor == "postgresql":
+        day_sql = "(r.submitted_at AT TIME ZONE %s)::date"
+        unnest = "CROSS JOIN LATERAL jsonb_array_elements_text(a.choices) AS e(value)"
+        is_list = "jsonb_typeof(a.choices) = 'array'"
+        day_params: list = [zone]
+    else:
+        day_sql = "django_datetime_cast_date(r.submitted_at, %s, 'UTC')"
+        unnest = "JOIN json_each(a.choices) AS e"
+        is_list = "json_type(a.choices) = 'array'"
+        day_params = [zone]
+    where, where_params = "", []
+    if ranges is not None:
+        parts = ["(r.submitted_at >= %s AND r.submitted_at < %s)" for _ in ranges]
+        where = " AND (" + (" OR ".join(parts) or "1 = 0") + ")"
+        where_params = [moment for pair in ranges for moment in pair]
+    sql = f"""
+        INSERT INTO metrics_answer_daily
+            (day, survey_id, question_id, touchpoint_id, channel_id, persona_id, language, value,
+             answers)
+        SELECT {day_sql}, q.survey_id, a.question_id, r.touchpoint_id, COALESCE(r.channel_id, 0),
+               COALESCE(c.persona_id, 0), r.language, CAST(e.value AS VARCHAR(200)), COUNT(*)
+        FROM surveys_answer a
+        JOIN surveys_question q ON q.id = a.question_id
+        JOIN surveys_response r ON r.id = a.response_id
+        LEFT JOIN journeys_customer c ON c.id = r.customer_id
+        {unnest}
+        WHERE q.type = %s AND a.choices IS NOT NULL AND {is_list}{where}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*day_params, Question.Type.MULTI_CHOICE, *where_params])
 
 
 def _ticket_dims(day_field: str, prefix: str = "") -> dict:
@@ -440,6 +477,7 @@ BUILDERS: list[tuple[str, Callable[[Ranges], None]]] = [
     ("responses", build_responses),
     ("followups", build_followups),
     ("answers", build_answers),
+    ("multi_choice_answers", build_multi_choice_answers),
     ("tickets_created", build_tickets_created),
     ("tickets_resolved", build_tickets_resolved),
     ("histograms", build_histograms),
