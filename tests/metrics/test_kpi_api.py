@@ -280,3 +280,51 @@ def test_kpi_list_names_every_kpi_of_the_product(client, data):
         "click_rate",
         "conversion_rate",
     }
+
+
+JANUARY = {
+    "nps": (30.0, 10),
+    "csat": (50.0, 6),
+    "csat_mean": (22 / 6, 6),
+    "ces": (5.0, 4),
+    "response_rate": (50.0, 2),
+    "closed_loop_rate": (50.0, 2),
+    "frt": (2.0, 3),
+    "frt_business": (3.5 / 3, 3),
+    "resolution_time": (36.0, 2),
+    "resolution_time_business": (12.0, 2),
+    "fcr": (25.0, 4),
+    "sla_breach_rate": (50.0, 2),
+    "ticket_volume": (4.0, 4),
+    "backlog": (2.0, 2),
+    "reopen_rate": (50.0, 2),
+    "churn_rate": (50.0, 4),
+    "retention_rate": (50.0, 4),
+    "stage_conversion": (20.0, 5),
+    "drop_off": (80.0, 5),
+    "open_rate": (50.0, 4),
+    "click_rate": (25.0, 4),
+    "conversion_rate": (100.0, 1),
+}
+
+
+def test_every_kpi_by_month_and_its_breakdown_adds_up(client, data):
+    from metrics.kpis import KPIS
+
+    assert set(JANUARY) == set(KPIS)
+    for key, (expected, n) in JANUARY.items():
+        extra = {"journey": "shopping"} if KPIS[key].rollup == "stages" else {}
+        body = series(client, key, "2026-01-01", "2026-02-28", "month", **extra)
+        january, february = body["points"]
+        assert january["n"] == n and close(january["value"], expected), (key, january)
+        if key not in ("backlog", "churn_rate", "retention_rate", "stage_conversion", "drop_off"):
+            assert (february["value"], february["n"]) in ((None, 0), (0.0, 1)), (key, february)
+        group_by = KPIS[key].group_bys[0]
+        grouped = series(
+            client, key, "2026-01-01", "2026-01-31", "month", group_by=group_by, **extra
+        )
+        assert sum(g["points"][0]["n"] for g in grouped["groups"]) == n, key
+        summary = client.get(
+            f"/api/v1/kpis/{key}/summary/", {"start": "2026-01-01", "end": "2026-01-31", **extra}
+        )
+        assert summary.status_code == 200 and summary.json()["n"] == n, key
