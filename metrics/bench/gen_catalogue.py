@@ -117,8 +117,9 @@ def seed_catalogue(ctx: GenContext) -> None:
             }
         )
 
-    for data in PERSONAS:
-        data = dict(data, preferred_channel_id=ctx.channel_ids[data.pop("preferred_channel")])
+    for persona in PERSONAS:
+        data = {key: value for key, value in persona.items() if key != "preferred_channel"}
+        data["preferred_channel_id"] = ctx.channel_ids[persona["preferred_channel"]]
         ctx.persona_ids.append(Persona.objects.create(**data).id)
 
     ctx.category_ids = [
