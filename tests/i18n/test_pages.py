@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import get_language_info
 
 from surveys.models import Invitation, Survey
 from tests import factories
@@ -214,3 +215,57 @@ def test_numbers_and_dates_follow_the_locale(
     assert f"<dd>{integer}</dd>" in text
     assert f"<dd>{decimal}&nbsp;%</dd>" in text
     assert moment in text
+
+
+def test_an_indonesian_respondent_gets_the_survey_page_in_indonesian(client):
+    questions = [
+        {"key": "nps", "type": "nps", "text": {"en": "How likely?", "id": "Seberapa mungkin?"}},
+        {"key": "ces", "type": "ces", "text": {"en": "How easy?", "id": "Seberapa mudah?"}},
+        {"key": "why", "type": "text", "text": {"en": "Why?", "id": "Mengapa?"}},
+    ]
+    survey = make_survey(questions=questions, languages=["en", "id"], default_language="en")
+    headers = {"accept-language": "id-ID,id;q=0.9"}
+    page = client.get(reverse("surveys:public", args=[survey.slug]), headers=headers)
+    html = page.content.decode()
+    assert read(page).lang == "id"
+    for text in ("Seberapa mungkin?", "Sama sekali tidak mungkin", "Kirim jawaban saya"):
+        assert text in html
+    # A language picker names each language in itself ("English"): not a leftover.
+    endonyms = {get_language_info(code)["name_local"] for code, _ in settings.LANGUAGES}
+    english = english_interface_texts("id") - endonyms
+    assert not {t for t in _all_texts(page) if t in english}
+
+
+def _all_texts(response) -> set[str]:
+    class _Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.texts: set[str] = set()
+
+        def handle_data(self, data):
+            if data.strip():
+                self.texts.add(" ".join(data.split()))
+
+    collector = _Collect()
+    collector.feed(response.content.decode())
+    return collector.texts
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "many"),
+    [
+        ("it", "Riaperto una volta", "Riaperto 3 volte"),
+        ("id", "Dibuka kembali 1 kali", "Dibuka kembali 3 kali"),
+        ("ms", "Dibuka semula 1 kali", "Dibuka semula 3 kali"),
+    ],
+)
+def test_plural_forms_follow_each_language(language, one, many):
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override(language):
+        forms = [
+            ngettext("Reopened once", "Reopened %(counter)s times", n) % {"counter": n}
+            for n in (1, 3)
+        ]
+    assert forms == [one, many]
