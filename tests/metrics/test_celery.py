@@ -8,7 +8,7 @@ from tests import factories
 from tests.metrics import factories as mf
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_recomputes_and_the_api_shows_new_responses(celery_worker):
     manager = factories.make_manager()
     survey = mf.make_survey(factories.make_touchpoint(slug="checkout"))

@@ -14,7 +14,7 @@ from tests import factories
 from tests.metrics import factories as mf
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_recompute_waits_for_the_one_holding_the_lock_and_counts_once():
     if connection.vendor != "postgresql":
         pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers by itself")
