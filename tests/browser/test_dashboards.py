@@ -42,19 +42,25 @@ def session(browser, live_server):
     page.goto(f"{live_server.url}{reverse('login')}")
     page.fill("input[name=username]", manager.username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    assert "/accounts/login/" not in page.url, "the manager could not sign in"
     yield page, org, errors, context
     context.close()
 
 
 def _check(page, errors, axe_source, name, screenshots, *, charts_at_least: int):
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.plot .main-svg').length >= n",
-        arg=charts_at_least,
-        timeout=15000,
-    )
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.plot .main-svg').length >= n",
+            arg=charts_at_least,
+            timeout=30000,
+        )
+    except Exception:
+        page.screenshot(path=str(screenshots / f"{name}-failed.png"), full_page=True)
+        drawn = page.evaluate("document.querySelectorAll('.plot .main-svg').length")
+        pytest.fail(f"{drawn} of {charts_at_least} charts drawn; console errors: {errors}")
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
