@@ -248,6 +248,7 @@ def stage_parts(definition, periods, filters, group_by) -> dict[Key, dict]:
     """Stage conversion from the compact per (customer, stage, day) table with one bounded query
     per period: each customer's first stage-k time in the period, and whether any stage-k+1 row
     overlaps [first, first + window]."""
+    filter_q(definition, filters)  # refuses filters that do not apply (touchpoint, channel)
     journey_ids = None
     if filters.journey:
         journey_ids = [_slug_id(Journey, filters.journey, "journey")]

@@ -228,3 +228,25 @@ def test_the_command_prints_what_it_did_and_how_long_it_took():
     assert state.last_full is not None and state.last_duration is not None
     with pytest.raises(CommandError):
         call_command("recompute_kpis", "--since", "yesterday")
+
+
+def test_selectors_refuse_unknown_keys_granularities_group_bys_and_filters():
+    from metrics.types import KpiFilters
+
+    start, end = date(2026, 1, 1), date(2026, 1, 31)
+    bad_calls = [
+        {"key": "happiness"},
+        {"key": "nps", "granularity": "hour"},
+        {"key": "nps", "group_by": "category"},
+        {"key": "churn_rate", "filters": KpiFilters(touchpoint="checkout")},
+        {"key": "stage_conversion", "filters": KpiFilters(channel="web")},
+        {"key": "nps", "filters": KpiFilters(touchpoint="nowhere")},
+    ]
+    factories.make_touchpoint(slug="checkout")
+    for kwargs in bad_calls:
+        with pytest.raises(ValueError):
+            selectors.kpi_series(start=start, end=end, **kwargs)
+    with pytest.raises(ValueError):
+        selectors.kpi_value(key="nps", start=end, end=start)
+    with pytest.raises(ValueError):
+        selectors.kpi_breakdown(key="frt", start=start, end=end, group_by="stage")
