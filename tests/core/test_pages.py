@@ -33,3 +33,9 @@ def test_plotly_is_served_locally(client):
 
 def test_healthz_answers(client):
     assert client.get("/healthz/").json() == {"status": "ok"}
+
+
+def test_favicon_is_served_so_pages_log_no_console_errors(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code == 200
