@@ -334,6 +334,7 @@ def build_tickets(dash: Dash, basis: str) -> PageData:
                 "change": change_text(
                     summary.change, unit=definition.unit, is_rate=definition.is_rate
                 ),
+                "has_change": summary.change is not None,
                 "good": change_is_good(summary.change, definition.higher_is_better),
                 "significant": summary.significant,
                 "small": small_sample(summary.current, definition.unit),
