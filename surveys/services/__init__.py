@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from surveys.services.followups import follow_up_for_response, follow_up_reason
-from surveys.services.invitations import (
+from surveys.services.invitation_lists import (
     BulkResult,
+    invitation_csv_parse,
+    invitations_send_to_list,
+)
+from surveys.services.invitations import (
     contact_policy,
     invitation_create,
-    invitation_csv_parse,
     invitation_for_resolved_ticket,
     invitation_revoke,
     invitation_send,
     invitation_url,
     invitations_cancel_for_ticket,
     invitations_send_due,
-    invitations_send_to_list,
     suppression_reason,
 )
 from surveys.services.responses import (

@@ -1,36 +1,28 @@
-"""Invitations: created under the contact-frequency rule, sent by e-mail when due, sent in bulk to
-a CSV list or a persona, and created or cancelled automatically around ticket resolution."""
+"""Invitations: created under the contact-frequency rule, sent by e-mail when due, and created or
+cancelled automatically around ticket resolution. Bulk sending to a CSV list or a persona lives in
+surveys.services.invitation_lists (re-exported here)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from journeys.models import Channel, Customer, Persona
+from journeys.models import Channel, Customer
 from surveys.models import ContactPolicy, Invitation, Survey
 
 logger = logging.getLogger(__name__)
 
-CSV_MAX_BYTES = 2_000_000
-CSV_MAX_ROWS = 10_000
 INVITATION_LANGUAGE_UNKNOWN = gettext_lazy("This survey is not offered in that language.")
-CSV_EMPTY = gettext_lazy("The file has no customers.")
-CSV_TOO_BIG = gettext_lazy("The file is too large (at most 10,000 rows and 2 MB).")
-CSV_NOT_TEXT = gettext_lazy("The file is not a UTF-8 text (CSV) file.")
-CSV_NO_COLUMN = gettext_lazy("The first line must name an external_id or email column.")
 
 
 @dataclass(frozen=True)
@@ -208,174 +200,6 @@ def invitations_send_due(*, now: datetime | None = None, limit: int = 500) -> in
     return sent
 
 
-@dataclass
-class BulkResult:
-    created: int = 0
-    suppressed: int = 0
-    customers_added: int = 0
-    invitations: list[Invitation] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CsvRow:
-    line: int
-    external_id: str
-    email: str
-    name: str
-
-
-def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
-    """Read a customer list (columns external_id and/or email, optional name). Every row is
-    checked before anything is written; errors name their line."""
-    if len(data) > CSV_MAX_BYTES:
-        raise ValidationError({"file": CSV_TOO_BIG})
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
-    if "\x00" in text:
-        raise ValidationError({"file": CSV_NOT_TEXT})
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-    except StopIteration:
-        raise ValidationError({"file": CSV_EMPTY}) from None
-    except csv.Error:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
-    if "external_id" not in header and "email" not in header:
-        raise ValidationError({"file": CSV_NO_COLUMN})
-    columns = {
-        name: header.index(name) for name in ("external_id", "email", "name") if name in header
-    }
-    rows: list[CsvRow] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-    try:
-        for line, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= CSV_MAX_ROWS:
-                raise ValidationError({"file": CSV_TOO_BIG})
-
-            def cell(name: str, cells=cells) -> str:
-                index = columns.get(name)
-                return cells[index].strip() if index is not None and index < len(cells) else ""
-
-            external_id, email, name = cell("external_id"), cell("email"), cell("name")
-            if not external_id and not email:
-                errors.append(
-                    _("Line %(line)s: give an external id or an e-mail.") % {"line": line}
-                )
-                continue
-            if len(external_id) > 100 or len(name) > 200:
-                errors.append(_("Line %(line)s: a value is too long.") % {"line": line})
-                continue
-            if email:
-                try:
-                    validate_email(email)
-                except ValidationError:
-                    errors.append(
-                        _("Line %(line)s: “%(value)s” is not an e-mail address.")
-                        % {"line": line, "value": email[:80]}
-                    )
-                    continue
-            identity = external_id or email.lower()
-            if identity in seen:
-                errors.append(_("Line %(line)s: this customer is listed twice.") % {"line": line})
-                continue
-            seen.add(identity)
-            rows.append(CsvRow(line=line, external_id=external_id, email=email, name=name))
-    except csv.Error:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
-    if errors:
-        raise ValidationError({"file": errors[:20]})
-    if not rows:
-        raise ValidationError({"file": CSV_EMPTY})
-    return rows
-
-
-def _customers_for_rows(rows: list[CsvRow]) -> tuple[list[Customer], int, list[str]]:
-    by_id = Customer.objects.in_bulk(
-        [r.external_id for r in rows if r.external_id], field_name="external_id"
-    )
-    emails = [r.email.lower() for r in rows if r.email and not r.external_id]
-    by_email: dict[str, Customer] = {}
-    for customer in Customer.objects.filter(email__in=emails).order_by("pk"):
-        by_email.setdefault(customer.email.lower(), customer)
-    customers: list[Customer] = []
-    to_create: list[CsvRow] = []
-    errors: list[str] = []
-    for row in rows:
-        if row.external_id:
-            customer = by_id.get(row.external_id)
-            if customer is None:
-                if not row.email:
-                    errors.append(
-                        _("Line %(line)s: no customer “%(value)s”; add an e-mail to create them.")
-                        % {"line": row.line, "value": row.external_id[:80]}
-                    )
-                    continue
-                to_create.append(row)
-                continue
-        else:
-            customer = by_email.get(row.email.lower())
-            if customer is None:
-                errors.append(
-                    _("Line %(line)s: no customer with e-mail %(value)s; add an external id.")
-                    % {"line": row.line, "value": row.email[:80]}
-                )
-                continue
-        customers.append(customer)
-    created = []
-    if not errors:
-        for row in to_create:
-            customer = Customer(external_id=row.external_id, email=row.email, name=row.name)
-            customer.full_clean()
-            customer.save()
-            created.append(customer)
-    return customers + created, len(created), errors
-
-
-@transaction.atomic
-def invitations_send_to_list(
-    *,
-    survey: Survey,
-    rows: list[CsvRow] | None = None,
-    persona: Persona | None = None,
-    channel: Channel | None = None,
-    language: str = "",
-    send_after: datetime | None = None,
-) -> BulkResult:
-    """Invite a CSV list or a persona's active customers; one transaction, nothing written on
-    a bad list."""
-    result = BulkResult()
-    if rows is not None:
-        customers, result.customers_added, errors = _customers_for_rows(rows)
-        if errors:
-            raise ValidationError({"file": errors[:20]})
-    elif persona is not None:
-        customers = list(Customer.objects.filter(persona=persona, churned_at__isnull=True))
-    else:
-        raise ValidationError({"persona": _("Upload a customer list or choose a persona.")})
-    if not customers:
-        raise ValidationError({"persona": _("No active customers to invite.")})
-    email = channel or Channel.objects.filter(slug="email").first()
-    for customer in customers:
-        invitation = invitation_create(
-            survey=survey,
-            customer=customer,
-            channel=email,
-            language=language,
-            send_after=send_after,
-        )
-        result.invitations.append(invitation)
-        if invitation.status == Invitation.Status.SUPPRESSED:
-            result.suppressed += 1
-        else:
-            result.created += 1
-    return result
-
-
 def post_ticket_survey_for(touchpoint_id: int) -> Survey | None:
     return (
         Survey.objects.filter(touchpoint_id=touchpoint_id, is_post_ticket=True, is_active=True)
@@ -437,3 +261,29 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status", "updated_at"])
     return invitation
+
+
+# Bulk sending lives in invitation_lists, which imports invitation_create from here; a lazy
+# lookup keeps its names importable from this module without a circular import.
+_MOVED_TO_LISTS = frozenset(
+    {
+        "CSV_EMPTY",
+        "CSV_MAX_BYTES",
+        "CSV_MAX_ROWS",
+        "CSV_NO_COLUMN",
+        "CSV_NOT_TEXT",
+        "CSV_TOO_BIG",
+        "BulkResult",
+        "CsvRow",
+        "invitation_csv_parse",
+        "invitations_send_to_list",
+    }
+)
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_LISTS:
+        from surveys.services import invitation_lists
+
+        return getattr(invitation_lists, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
