@@ -98,6 +98,10 @@ def prepare(params: DatasetParams, *, regenerate: bool, progress) -> Dataset:
             # Fresh statistics and a visibility map: the planner (and the raw SQL baseline, which
             # gets index-only scans) see the data as a long-running database would.
             cursor.execute(f'VACUUM (ANALYZE) "{table}"')
+        # And statistics for the small tables made through the ORM (questions, surveys,
+        # touchpoints): without them the planner guesses one row and picks nested loops that
+        # rescan a million responses (seen on the touchpoint page: 8 s instead of 0.2 s).
+        cursor.execute("ANALYZE")
     timings["vacuum_analyze_seconds"] = time.perf_counter() - step
     timings["total_seconds"] = time.perf_counter() - started
     stats = {

@@ -111,6 +111,20 @@ class Reads:
         )
         return figure
 
+    def series_sample(self, figure: Figure) -> None:
+        """One cold timed series request, after an untimed one (a fresh connection, say)."""
+        url = self.series_url()
+        self._get(self.api, url)
+        cache.clear()
+        figure.samples += sample(lambda: self._get(self.api, url), 1)
+        figure.notes["url"] = url
+
+    def series_baseline(self, figure: Figure) -> None:
+        figure.baseline_samples = _best_baseline(
+            lambda jit: baselines.nps_by_touchpoint_week(self.start, self.end, jit=jit), self.runs
+        )
+        figure.notes["matches_raw_sql"] = self.compare_series()
+
     def compare_series(self, start: date | None = None, end: date | None = None) -> dict:
         """The API's numbers against the raw SQL aggregate's: every (touchpoint, week) cell."""
         start, end = start or self.start, end or self.end

@@ -271,35 +271,52 @@ class Command(BaseCommand):
         return figures
 
     def scaling(self, base: DatasetParams, sizes: list[int], options: dict) -> list[Figure]:
-        """The series call at several raw-row counts, each in its own reusable database."""
+        """The series call at several raw-row counts, each in its own reusable database.
+
+        Samples are taken round-robin (one request per size per round), so a burst of other work
+        on the machine lands on every size alike instead of skewing one of them.
+        """
         main = connection.settings_dict["NAME"]
-        per_size: list[Figure] = []
+        prepared: list[tuple[int, str, measures.Reads, Figure]] = []
+        failed: list[Figure] = []
         for size in sizes:
-            params = base.scaled_to(size)
             name = main if size == base.responses else f"{main}_r{size}"
-            self.use_database(name)
+            label = f"Series @ {size:,} responses"
             try:
+                self.use_database(name)
+                params = base.scaled_to(size)
                 dataset = self.prepare(params, options["regenerate"] and name != main)
                 call_command("recompute_kpis", stdout=io.StringIO())
-                figure = measures.Reads(dataset, self.runs).series(
-                    key=f"api_series_at_{size}", label=f"Series @ {size:,} responses"
-                )
-                figure.target = figure.ratio_target = None  # shown for the trend; judged below
+                figure = Figure(f"api_series_at_{size}", label, "ms")
                 figure.notes["database"] = name
-                per_size.append(figure)
+                prepared.append((size, name, measures.Reads(dataset, self.runs), figure))
             except Exception as error:
-                per_size.append(
+                failed.append(
                     Figure(
-                        f"api_series_at_{size}",
-                        f"Series @ {size:,} responses",
-                        "",
-                        error=f"{type(error).__name__}: {error}",
+                        f"api_series_at_{size}", label, "", error=f"{type(error).__name__}: {error}"
                     )
                 )
-            finally:
-                if name != main:
-                    self.use_database(main)
-        measured = [f for f in per_size if f.median is not None]
+        self.stderr.write("Measuring the series call at each size, round-robin…")
+        try:
+            for _ in range(self.runs):
+                for _size, name, reads, figure in prepared:
+                    database.switch_to(name)
+                    reads.series_sample(figure)
+            for _size, name, reads, figure in prepared:
+                database.switch_to(name)
+                reads.series_baseline(figure)
+        except Exception as error:
+            failed.append(
+                Figure(
+                    "api_series_scaling",
+                    "Series at each size",
+                    "",
+                    error=f"{type(error).__name__}: {error}",
+                )
+            )
+        finally:
+            database.switch_to(main)
+        measured = [figure for *_rest, figure in prepared if figure.median is not None]
         verdict = Figure(
             "read_scaling",
             "Read cost, largest vs smallest data set",
@@ -311,4 +328,4 @@ class Command(BaseCommand):
             verdict.notes["sizes"] = {f.key: f.median for f in measured}
         else:
             verdict.error = "needs two measured sizes"
-        return [*per_size, verdict]
+        return [*measured, *failed, verdict]
