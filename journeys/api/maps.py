@@ -11,7 +11,6 @@ from cxhub.api import ModelPermissions, validation_error_detail
 from journeys.api import ProtectedDestroyMixin
 from journeys.models import Journey, JourneyEvent
 from journeys.selectors.maps import event_list, journey_list
-from journeys.services.documents import journey_snapshot
 from journeys.services.events import (
     BATCH_EMPTY,
     BATCH_TOO_LARGE,
@@ -21,6 +20,7 @@ from journeys.services.events import (
     journey_events_record,
 )
 from journeys.services.maps import journey_import
+from journeys.services.snapshots import journey_snapshot
 
 
 class StageOutputSerializer(serializers.Serializer):
