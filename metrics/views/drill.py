@@ -65,13 +65,18 @@ def responses(request, dash: Dash):
     }
     context = {
         "page_name": "responses",
+        "show_last_computed": False,
         "page": page,
         "group": group,
         "survey": survey,
         "surveys": surveys,
         "comments_only": bool(comments),
         "q": search,
-        "groups": NPS_GROUPS,
+        "groups": {
+            "promoters": _("Promoters (9–10)"),
+            "passives": _("Passives (7–8)"),
+            "detractors": _("Detractors (0–6)"),
+        },
         **filter_bar_context(request, dash, keep=keep),
     }
     return render(request, "metrics/responses.html", context)
@@ -99,6 +104,7 @@ def tickets(request, dash: Dash):
     }
     context = {
         "page_name": "tickets",
+        "show_last_computed": False,
         "page": page,
         "date_field": date_field,
         "category": category,
