@@ -244,7 +244,7 @@ class FollowUp(models.Model):
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="follow_up")
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="follow_ups")
     reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"follow-up of response {self.response_id}"

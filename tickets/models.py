@@ -256,7 +256,11 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"], name="status_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="status_ticket_time"),
+            # Backlog rollups read transitions by day; without this they scan the whole history.
+            models.Index(fields=["at"], name="status_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status}->{self.to_status}"
