@@ -3,6 +3,7 @@ new-ticket form. Parse the request, call a selector or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,6 +151,29 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, text)
 
 
+def _back_to_ticket(request: HttpRequest, ticket: Ticket, *errors: str) -> HttpResponse:
+    for text in errors:
+        messages.error(request, text)
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+def _act_on_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    action: Callable[[], object],
+    success: Callable[[object], str],
+) -> HttpResponse:
+    """Run one action of the ticket page. The service's validation errors and the success note
+    become flash messages; the user is back on the ticket either way."""
+    try:
+        result = action()
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, success(result))
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
 @login_required
 @permission_required(["tickets.view_ticket", "tickets.add_message"], raise_exception=True)
 @require_POST
@@ -157,19 +181,17 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _scoped_ticket(request, pk)
     form = MessageForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
-        return redirect("tickets:detail", pk=ticket.pk)
+        return _back_to_ticket(
+            request, ticket, *[text for errors in form.errors.values() for text in errors]
+        )
     kind = form.cleaned_data["kind"]
     if kind == Message.Kind.NOTE and not request.user.has_perm("tickets.change_ticket"):
-        messages.error(request, _("You may not write internal notes."))
-        return redirect("tickets:detail", pk=ticket.pk)
+        return _back_to_ticket(request, ticket, _("You may not write internal notes."))
     then_status = form.cleaned_data["then_status"]
     if then_status and not request.user.has_perm("tickets.change_ticket"):
-        messages.error(request, _("You may not change the status."))
-        return redirect("tickets:detail", pk=ticket.pk)
-    try:
+        return _back_to_ticket(request, ticket, _("You may not change the status."))
+
+    def reply() -> None:
         # Reply and status change together: both happen or neither does.
         with transaction.atomic():
             services.message_add(
@@ -177,13 +199,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if then_status:
                 services.ticket_transition(ticket=ticket, status=then_status, actor=request.user)
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(
-            request, _("Internal note added.") if kind == Message.Kind.NOTE else _("Reply sent.")
-        )
-    return redirect("tickets:detail", pk=ticket.pk)
+
+    done = _("Internal note added.") if kind == Message.Kind.NOTE else _("Reply sent.")
+    return _act_on_ticket(request, ticket, reply, lambda _result: done)
 
 
 @login_required
@@ -193,19 +211,17 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _scoped_ticket(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid status."))
-        return redirect("tickets:detail", pk=ticket.pk)
-    try:
-        ticket = services.ticket_transition(
+        return _back_to_ticket(request, ticket, _("Choose a valid status."))
+    return _act_on_ticket(
+        request,
+        ticket,
+        lambda: services.ticket_transition(
             ticket=ticket, status=form.cleaned_data["status"], actor=request.user
-        )
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(
-            request, _("Status changed to %(status)s.") % {"status": ticket.get_status_display()}
-        )
-    return redirect("tickets:detail", pk=ticket.pk)
+        ),
+        lambda changed: (
+            _("Status changed to %(status)s.") % {"status": changed.get_status_display()}
+        ),
+    )
 
 
 @login_required
@@ -218,17 +234,15 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = AssignForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose someone who may work tickets."))
-            return redirect("tickets:detail", pk=ticket.pk)
+            return _back_to_ticket(request, ticket, _("Choose someone who may work tickets."))
         chosen = form.cleaned_data["assignee"]
         assignee = get_user_model().objects.get(pk=chosen) if chosen else None
-    try:
-        services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Assignment saved."))
-    return redirect("tickets:detail", pk=ticket.pk)
+    return _act_on_ticket(
+        request,
+        ticket,
+        lambda: services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user),
+        lambda _result: _("Assignment saved."),
+    )
 
 
 @login_required
@@ -238,19 +252,17 @@ def ticket_triage(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _scoped_ticket(request, pk)
     form = TriageForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid priority and category."))
-        return redirect("tickets:detail", pk=ticket.pk)
-    try:
-        services.ticket_update(
+        return _back_to_ticket(request, ticket, _("Choose a valid priority and category."))
+    return _act_on_ticket(
+        request,
+        ticket,
+        lambda: services.ticket_update(
             ticket=ticket,
             priority=form.cleaned_data["priority"],
             category=form.cleaned_data["category"],
-        )
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Priority and category saved."))
-    return redirect("tickets:detail", pk=ticket.pk)
+        ),
+        lambda _result: _("Priority and category saved."),
+    )
 
 
 @login_required
