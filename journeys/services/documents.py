@@ -60,6 +60,9 @@ UNKNOWN_PERSONA = "Unknown persona '{value}'."
 UNKNOWN_DEPARTMENT = "Unknown department '{value}'."
 UNKNOWN_KPI = "Unknown KPI '{value}'."
 JOURNEY_SLUG_TAKEN = "A journey with slug '{value}' already exists."
+JOURNEY_SLUG_RESERVED = "'{value}' is a reserved page address; choose another slug."
+# journeys/new/ and journeys/import/ are pages, so a journey with such a slug could not be opened.
+RESERVED_JOURNEY_SLUGS = frozenset({"new", "import"})
 DUPLICATE_STAGE_SLUG = "Stage slug '{value}' appears twice."
 NOT_AN_OBJECT = "Expected a JSON object."
 NOT_A_LIST = "Expected a list."

@@ -25,8 +25,10 @@ from journeys.models import (
 )
 from journeys.services.documents import (
     BASELINE_DAYS,
+    JOURNEY_SLUG_RESERVED,
     JOURNEY_SLUG_TAKEN,
     KPI_KEYS,
+    RESERVED_JOURNEY_SLUGS,
     UNKNOWN_KPI,
     UNKNOWN_STAGES,
     _is_user,
@@ -75,6 +77,14 @@ __all__ = [
 ]
 
 
+def _check_new_journey_slug(slug: str) -> None:
+    """Every way of creating a journey (page, API, JSON import, duplicate) comes through here."""
+    if slug in RESERVED_JOURNEY_SLUGS:
+        raise ValidationError({"slug": JOURNEY_SLUG_RESERVED.format(value=slug)})
+    if Journey.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
+
+
 @transaction.atomic
 def journey_import(*, data, actor, slug: str | None = None) -> Journey:
     """Create a journey, its stages and opportunities from a document: all of it, or nothing."""
@@ -82,8 +92,7 @@ def journey_import(*, data, actor, slug: str | None = None) -> Journey:
         slug if slug is not None else data.get("slug") if isinstance(data, dict) else None, "slug"
     )
     parsed = journey_document_parse(data)
-    if Journey.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
+    _check_new_journey_slug(slug)
     journey = Journey(slug=slug, owner=actor if _is_user(actor) else None)
     _apply_settings(journey, parsed.settings)
     _apply_stages(journey, parsed.stages)
@@ -122,8 +131,7 @@ def journey_create(
     review_due: date | None = None,
     description: str = "",
 ) -> Journey:
-    if Journey.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": JOURNEY_SLUG_TAKEN.format(value=slug)})
+    _check_new_journey_slug(slug)
     journey = Journey(
         slug=slug,
         name=name,

@@ -327,3 +327,28 @@ def test_settings_form_saves_a_revision_and_refuses_a_bad_window(client, survey_
     journey.refresh_from_db()
     assert (journey.name, journey.state, journey.conversion_window_days) == ("New", "future", 14)
     assert journey.revisions.get().summary == "Settings changed"
+
+
+@pytest.mark.parametrize("slug", ["new", "import"])
+def test_create_page_refuses_a_slug_that_is_a_page_address(client, manager, slug):
+    client.force_login(manager)
+    response = client.post(
+        reverse("journeys:journey_create"),
+        {"name": "Clash", "slug": slug, "state": "current", "conversion_window_days": 30},
+    )
+    assert response.status_code == 200
+    assert "reserved" in response.context["form"].errors["slug"][0]
+    assert Journey.objects.count() == 0
+    assert JourneyRevision.objects.count() == 0
+
+
+def test_duplicate_page_refuses_a_reserved_slug(client, manager):
+    journey = make_journey(slug="orig", stages=("a",))
+    client.force_login(manager)
+    response = client.post(
+        reverse("journeys:journey_duplicate", args=[journey.slug]),
+        {"name": "Tomorrow", "slug": "new"},
+    )
+    assert response.status_code == 200
+    assert "reserved" in response.content.decode()
+    assert list(Journey.objects.values_list("slug", flat=True)) == ["orig"]

@@ -181,3 +181,53 @@ def test_a_journey_with_events_cannot_be_deleted(admin_user):
     response = api_client(admin_user).delete("/api/v1/journeys/j/")
     assert response.status_code == 409
     assert Journey.objects.filter(slug="j").exists()
+
+
+@pytest.mark.parametrize("slug", ["new", "import"])
+def test_api_refuses_a_journey_slug_that_is_a_page_address(survey_admin, slug):
+    factories.make_touchpoint(slug="ads", channel="marketing")
+    payload = {
+        "slug": slug,
+        "name": "Clashes with a page",
+        "stages": [{"slug": "prospect", "name": "Prospect", "touchpoints": ["ads"]}],
+    }
+    response = api_client(survey_admin).post("/api/v1/journeys/", payload, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert "slug" in body, body
+    assert "reserved" in body["slug"][0]
+    assert Journey.objects.count() == 0
+    assert Stage.objects.count() == 0
+    assert JourneyRevision.objects.count() == 0
+
+
+@pytest.mark.parametrize("slug", ["new", "import"])
+def test_json_import_page_refuses_a_reserved_slug(client, manager, filled_journey, slug):
+    client.force_login(manager)
+    exported = services.journey_export(filled_journey)
+    response = client.post(
+        reverse("journeys:journey_import"), {"slug": slug, "document": upload(exported)}
+    )
+    assert response.status_code == 400
+    assert "reserved" in response.content.decode()
+    assert list(Journey.objects.values_list("slug", flat=True)) == ["orig"]
+
+
+@pytest.mark.parametrize("slug", ["new", "import"])
+def test_every_journey_service_refuses_a_reserved_slug(survey_admin, filled_journey, slug):
+    from django.core.exceptions import ValidationError
+
+    from journeys.services.documents import JOURNEY_SLUG_RESERVED
+
+    expected = JOURNEY_SLUG_RESERVED.format(value=slug)
+    with pytest.raises(ValidationError) as create:
+        services.journey_create(slug=slug, name="X", actor=survey_admin)
+    with pytest.raises(ValidationError) as duplicate:
+        services.journey_duplicate(
+            journey=filled_journey, actor=survey_admin, slug=slug, name="Future"
+        )
+    with pytest.raises(ValidationError) as imported:
+        services.journey_import(data={"slug": slug, "name": "X"}, actor=survey_admin)
+    for error in (create, duplicate, imported):
+        assert error.value.message_dict == {"slug": [expected]}
+    assert list(Journey.objects.values_list("slug", flat=True)) == ["orig"]
