@@ -1,9 +1,6 @@
-"""The KPI registry: every KPI of PRODUCT.md declared once, with how its value, interval and
-significance test come from summed rollup parts. The API, dashboards and exports list KPIs
-from here.
-
-`parts` is a dict of summed rollup columns (metrics.rollups.read names them); `value_from(parts)`
-returns (value, n, ci_low, ci_high, extra) and `p_value(a, b)` compares two periods' parts.
+"""The KPI registry: every KPI of PRODUCT.md declared once, with the functions (metrics.kpi_values)
+that turn its summed rollup parts into a value, an interval and a significance test. The API,
+dashboards and exports list KPIs from here.
 """
 
 from __future__ import annotations
@@ -13,172 +10,33 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from metrics import stats
-from metrics.models import CES_POINTS, CSAT5_POINTS, CSAT7_POINTS
-
-Parts = dict[str, float]
-Computed = tuple[float | None, int, float | None, float | None, dict]
+from metrics.kpi_values import (  # noqa: F401 - Parts, Computed and the part helpers stay importable here
+    Computed,
+    Parts,
+    backlog_value,
+    ces_moments,
+    ces_test,
+    ces_value,
+    count,
+    csat_mean_test,
+    csat_mean_value,
+    csat_parts,
+    csat_test,
+    csat_value,
+    drop_off_value,
+    hours,
+    hours_test,
+    nps_parts,
+    nps_test,
+    nps_value,
+    rate,
+    rate_test,
+    retention_value,
+)
 
 BASE_GROUPS = ("touchpoint", "channel", "persona")
 TICKET_GROUPS = (*BASE_GROUPS, "category")
 BASE_FILTERS = ("touchpoint", "channel", "persona", "journey")
-
-
-def _g(parts: Parts, name: str) -> float:
-    return parts.get(name) or 0
-
-
-def nps_parts(parts: Parts) -> tuple[int, int, int]:
-    promoters = int(_g(parts, "nps_9") + _g(parts, "nps_10"))
-    passives = int(_g(parts, "nps_7") + _g(parts, "nps_8"))
-    detractors = int(sum(_g(parts, f"nps_{p}") for p in range(0, 7)))
-    return promoters, passives, detractors
-
-
-def _nps(parts: Parts) -> Computed:
-    p, pa, d = nps_parts(parts)
-    value, low, high = stats.nps(p, pa, d)
-    return value, p + pa + d, low, high, {"promoters": p, "passives": pa, "detractors": d}
-
-
-def csat_parts(parts: Parts) -> tuple[int, int, tuple[int, float, float]]:
-    pairs = [(p, int(_g(parts, f"csat5_{p}"))) for p in CSAT5_POINTS]
-    pairs += [(p, int(_g(parts, f"csat7_{p}"))) for p in CSAT7_POINTS]
-    top = int(sum(_g(parts, f"csat5_{p}") for p in (4, 5)))
-    top += int(sum(_g(parts, f"csat7_{p}") for p in (6, 7)))
-    moments = stats.point_moments(pairs)
-    return top, moments[0], moments
-
-
-def _csat(parts: Parts) -> Computed:
-    top, n, moments = csat_parts(parts)
-    value, low, high = stats.wilson(top, n)
-    mean = stats.mean_sd(*moments)[0]
-    return value, n, low, high, {"mean": mean, "top": top}
-
-
-def _csat_mean(parts: Parts) -> Computed:
-    top, n, moments = csat_parts(parts)
-    value, low, high = stats.mean_ci(*moments)
-    return value, n, low, high, {"top": top}
-
-
-def ces_moments(parts: Parts) -> tuple[int, float, float]:
-    return stats.point_moments((p, int(_g(parts, f"ces_{p}"))) for p in CES_POINTS)
-
-
-def _ces(parts: Parts) -> Computed:
-    moments = ces_moments(parts)
-    value, low, high = stats.mean_ci(*moments)
-    return value, moments[0], low, high, {}
-
-
-def _rate(success: str, total: str) -> Callable[[Parts], Computed]:
-    def compute(parts: Parts) -> Computed:
-        x, n = int(_g(parts, success)), int(_g(parts, total))
-        if n <= 0:
-            return None, 0, None, None, {success: x}
-        if x > n:  # more events than their base (e.g. opens without a delivery): no interval
-            return 100.0 * x / n, n, None, None, {success: x}
-        value, low, high = stats.wilson(x, n)
-        return value, n, low, high, {success: x}
-
-    return compute
-
-
-def _rate_test(success: str, total: str) -> Callable[[Parts, Parts], float | None]:
-    def test(a: Parts, b: Parts) -> float | None:
-        xa, na, xb, nb = (
-            int(_g(a, success)),
-            int(_g(a, total)),
-            int(_g(b, success)),
-            int(_g(b, total)),
-        )
-        if xa > na or xb > nb:
-            return None
-        return stats.two_proportion_test(xa, na, xb, nb)
-
-    return test
-
-
-def _hours(prefix: str) -> Callable[[Parts], Computed]:
-    def compute(parts: Parts) -> Computed:
-        n = int(_g(parts, f"{prefix}_n"))
-        total = _g(parts, f"{prefix}_sum") / 3600.0
-        sumsq = _g(parts, f"{prefix}_sumsq") / 3600.0**2
-        value, low, high = stats.mean_ci(n, total, sumsq)
-        return value, n, low, high, {}
-
-    return compute
-
-
-def _hours_test(prefix: str) -> Callable[[Parts, Parts], float | None]:
-    def test(a: Parts, b: Parts) -> float | None:
-        def moments(p: Parts) -> tuple[int, float, float]:
-            return int(_g(p, f"{prefix}_n")), _g(p, f"{prefix}_sum"), _g(p, f"{prefix}_sumsq")
-
-        return stats.welch_test(moments(a), moments(b))
-
-    return test
-
-
-def _count(name: str) -> Callable[[Parts], Computed]:
-    def compute(parts: Parts) -> Computed:
-        value = int(_g(parts, name))
-        return (float(value) if value else None), value, None, None, {}
-
-    return compute
-
-
-def _backlog(parts: Parts) -> Computed:
-    # Backlog is a level, not a flow: zero open tickets is a value, not an empty period.
-    if not parts.get("_has_history"):
-        return None, 0, None, None, {}
-    value = int(_g(parts, "backlog"))
-    return float(value), value, None, None, {}
-
-
-def _retention(parts: Parts) -> Computed:
-    value, n, low, high, extra = _rate("churned", "active_start")(parts)
-    if value is None:
-        return None, n, None, None, extra
-    return (
-        100.0 - value,
-        n,
-        None if high is None else 100.0 - high,
-        None if low is None else 100.0 - low,
-        extra,
-    )
-
-
-def _drop_off(parts: Parts) -> Computed:
-    value, n, low, high, extra = _rate("converted", "entered")(parts)
-    if value is None:
-        return None, n, None, None, extra
-    return (
-        100.0 - value,
-        n,
-        None if high is None else 100.0 - high,
-        None if low is None else 100.0 - low,
-        extra,
-    )
-
-
-def _nps_test(a: Parts, b: Parts) -> float | None:
-    return stats.nps_difference_test(nps_parts(a), nps_parts(b))
-
-
-def _csat_mean_test(a: Parts, b: Parts) -> float | None:
-    return stats.welch_test(csat_parts(a)[2], csat_parts(b)[2])
-
-
-def _ces_test(a: Parts, b: Parts) -> float | None:
-    return stats.welch_test(ces_moments(a), ces_moments(b))
-
-
-def _csat_test(a: Parts, b: Parts) -> float | None:
-    (ta, na, _), (tb, nb, _) = csat_parts(a), csat_parts(b)
-    return stats.two_proportion_test(ta, na, tb, nb)
 
 
 @dataclass(frozen=True)
@@ -219,8 +77,8 @@ _DEFS = [
         is_rate=False,
         group_bys=BASE_GROUPS,
         rollup="responses",
-        value_from=_nps,
-        p_value=_nps_test,
+        value_from=nps_value,
+        p_value=nps_test,
     ),
     _k(
         key="csat",
@@ -232,8 +90,8 @@ _DEFS = [
         is_rate=True,
         group_bys=BASE_GROUPS,
         rollup="responses",
-        value_from=_csat,
-        p_value=_csat_test,
+        value_from=csat_value,
+        p_value=csat_test,
     ),
     _k(
         key="csat_mean",
@@ -246,8 +104,8 @@ _DEFS = [
         group_bys=BASE_GROUPS,
         decimals=2,
         rollup="responses",
-        value_from=_csat_mean,
-        p_value=_csat_mean_test,
+        value_from=csat_mean_value,
+        p_value=csat_mean_test,
     ),
     _k(
         key="ces",
@@ -260,8 +118,8 @@ _DEFS = [
         group_bys=BASE_GROUPS,
         decimals=2,
         rollup="responses",
-        value_from=_ces,
-        p_value=_ces_test,
+        value_from=ces_value,
+        p_value=ces_test,
     ),
     _k(
         key="response_rate",
@@ -273,8 +131,8 @@ _DEFS = [
         is_rate=True,
         group_bys=BASE_GROUPS,
         rollup="invitations",
-        value_from=_rate("responded", "sent"),
-        p_value=_rate_test("responded", "sent"),
+        value_from=rate("responded", "sent"),
+        p_value=rate_test("responded", "sent"),
     ),
     _k(
         key="closed_loop_rate",
@@ -289,8 +147,8 @@ _DEFS = [
         is_rate=True,
         group_bys=BASE_GROUPS,
         rollup="followups",
-        value_from=_rate("closed", "triggered"),
-        p_value=_rate_test("closed", "triggered"),
+        value_from=rate("closed", "triggered"),
+        p_value=rate_test("closed", "triggered"),
     ),
     _k(
         key="frt",
@@ -302,8 +160,8 @@ _DEFS = [
         is_rate=False,
         group_bys=TICKET_GROUPS,
         rollup="tickets_created",
-        value_from=_hours("frt"),
-        p_value=_hours_test("frt"),
+        value_from=hours("frt"),
+        p_value=hours_test("frt"),
         histogram_measure=0,
     ),
     _k(
@@ -316,8 +174,8 @@ _DEFS = [
         is_rate=False,
         group_bys=TICKET_GROUPS,
         rollup="tickets_created",
-        value_from=_hours("frtb"),
-        p_value=_hours_test("frtb"),
+        value_from=hours("frtb"),
+        p_value=hours_test("frtb"),
         histogram_measure=1,
     ),
     _k(
@@ -330,8 +188,8 @@ _DEFS = [
         is_rate=False,
         group_bys=TICKET_GROUPS,
         rollup="tickets_resolved",
-        value_from=_hours("res"),
-        p_value=_hours_test("res"),
+        value_from=hours("res"),
+        p_value=hours_test("res"),
         histogram_measure=2,
     ),
     _k(
@@ -344,8 +202,8 @@ _DEFS = [
         is_rate=False,
         group_bys=TICKET_GROUPS,
         rollup="tickets_resolved",
-        value_from=_hours("resb"),
-        p_value=_hours_test("resb"),
+        value_from=hours("resb"),
+        p_value=hours_test("resb"),
         histogram_measure=3,
     ),
     _k(
@@ -361,8 +219,8 @@ _DEFS = [
         is_rate=True,
         group_bys=TICKET_GROUPS,
         rollup="tickets_created",
-        value_from=_rate("fcr", "created"),
-        p_value=_rate_test("fcr", "created"),
+        value_from=rate("fcr", "created"),
+        p_value=rate_test("fcr", "created"),
     ),
     _k(
         key="sla_breach_rate",
@@ -377,8 +235,8 @@ _DEFS = [
         is_rate=True,
         group_bys=TICKET_GROUPS,
         rollup="tickets_created",
-        value_from=_rate("sla_breached", "sla_total"),
-        p_value=_rate_test("sla_breached", "sla_total"),
+        value_from=rate("sla_breached", "sla_total"),
+        p_value=rate_test("sla_breached", "sla_total"),
     ),
     _k(
         key="ticket_volume",
@@ -391,7 +249,7 @@ _DEFS = [
         group_bys=TICKET_GROUPS,
         decimals=0,
         rollup="tickets_created",
-        value_from=_count("created"),
+        value_from=count("created"),
     ),
     _k(
         key="backlog",
@@ -404,7 +262,7 @@ _DEFS = [
         group_bys=TICKET_GROUPS,
         decimals=0,
         rollup="backlog",
-        value_from=_backlog,
+        value_from=backlog_value,
     ),
     _k(
         key="reopen_rate",
@@ -419,8 +277,8 @@ _DEFS = [
         is_rate=True,
         group_bys=TICKET_GROUPS,
         rollup="tickets_resolved",
-        value_from=_rate("reopened", "resolved"),
-        p_value=_rate_test("reopened", "resolved"),
+        value_from=rate("reopened", "resolved"),
+        p_value=rate_test("reopened", "resolved"),
     ),
     _k(
         key="churn_rate",
@@ -435,8 +293,8 @@ _DEFS = [
         group_bys=("persona",),
         rollup="customers",
         filters=("persona",),
-        value_from=_rate("churned", "active_start"),
-        p_value=_rate_test("churned", "active_start"),
+        value_from=rate("churned", "active_start"),
+        p_value=rate_test("churned", "active_start"),
     ),
     _k(
         key="retention_rate",
@@ -449,8 +307,8 @@ _DEFS = [
         group_bys=("persona",),
         rollup="customers",
         filters=("persona",),
-        value_from=_retention,
-        p_value=_rate_test("churned", "active_start"),
+        value_from=retention_value,
+        p_value=rate_test("churned", "active_start"),
     ),
     _k(
         key="stage_conversion",
@@ -466,8 +324,8 @@ _DEFS = [
         group_bys=("stage", "persona"),
         rollup="stages",
         filters=("persona", "journey"),
-        value_from=_rate("converted", "entered"),
-        p_value=_rate_test("converted", "entered"),
+        value_from=rate("converted", "entered"),
+        p_value=rate_test("converted", "entered"),
     ),
     _k(
         key="drop_off",
@@ -480,8 +338,8 @@ _DEFS = [
         group_bys=("stage", "persona"),
         rollup="stages",
         filters=("persona", "journey"),
-        value_from=_drop_off,
-        p_value=_rate_test("converted", "entered"),
+        value_from=drop_off_value,
+        p_value=rate_test("converted", "entered"),
     ),
     _k(
         key="open_rate",
@@ -493,8 +351,8 @@ _DEFS = [
         is_rate=True,
         group_bys=(*BASE_GROUPS, "stage"),
         rollup="events",
-        value_from=_rate("opened", "delivered"),
-        p_value=_rate_test("opened", "delivered"),
+        value_from=rate("opened", "delivered"),
+        p_value=rate_test("opened", "delivered"),
     ),
     _k(
         key="click_rate",
@@ -506,8 +364,8 @@ _DEFS = [
         is_rate=True,
         group_bys=(*BASE_GROUPS, "stage"),
         rollup="events",
-        value_from=_rate("clicked", "delivered"),
-        p_value=_rate_test("clicked", "delivered"),
+        value_from=rate("clicked", "delivered"),
+        p_value=rate_test("clicked", "delivered"),
     ),
     _k(
         key="conversion_rate",
@@ -519,8 +377,8 @@ _DEFS = [
         is_rate=True,
         group_bys=(*BASE_GROUPS, "stage"),
         rollup="events",
-        value_from=_rate("converted", "clicked"),
-        p_value=_rate_test("converted", "clicked"),
+        value_from=rate("converted", "clicked"),
+        p_value=rate_test("converted", "clicked"),
     ),
 ]
 

@@ -1,47 +1,10 @@
-"""KPI tables owned by metrics: targets and alerts (rollups are added by the metrics engine)."""
+"""Rollup tables: additive parts per organisation-local day that every KPI is summed from, plus the
+fill state of the recompute (metrics.services)."""
 
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
-from journeys.models import Touchpoint
-
-
-class KpiTarget(models.Model):
-    """A target and an alert threshold for one KPI, optionally for one touchpoint."""
-
-    kpi_key = models.CharField(max_length=40)
-    touchpoint = models.ForeignKey(
-        Touchpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_targets"
-    )
-    target = models.FloatField()
-    alert_threshold = models.FloatField(null=True, blank=True)
-    consecutive_periods = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        permissions = [
-            ("view_dashboards", "Can view CX dashboards"),
-            ("view_kpis", "Can read KPIs through the API"),
-            ("export_data", "Can export dashboard data as CSV"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kpi_key", "touchpoint"], name="one_target_per_kpi_touchpoint"
-            ),
-            models.UniqueConstraint(
-                fields=["kpi_key"],
-                condition=models.Q(touchpoint__isnull=True),
-                name="one_org_target_per_kpi",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kpi_key} target {self.target}"
-
-
-# --- Rollups -------------------------------------------------------------------------------------
 # Additive parts per organisation-local day. Dimension columns are plain integers (0 = none) rather
 # than foreign keys: they are facts about the past, unique constraints then work on every database
 # (NULLs are never equal), and deleting a touchpoint never has to cascade into history.
@@ -379,35 +342,3 @@ class FillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.watermark}"
-
-
-class KpiAlert(models.Model):
-    """A target breach or a significant drop, created once and resolved when the KPI recovers."""
-
-    class Kind(models.TextChoices):
-        BREACH = "breach", "Target breached"
-        DROP = "drop", "Significant drop"
-
-    target = models.ForeignKey(KpiTarget, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    value = models.FloatField(null=True, blank=True)
-    previous_value = models.FloatField(null=True, blank=True)
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["target", "kind"],
-                condition=models.Q(resolved_at__isnull=True),
-                name="one_open_alert_per_target_kind",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.target}"
