@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets import models, services
+from tickets.services import DERIVED_FIELDS
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -93,21 +94,7 @@ class TicketAdmin(admin.ModelAdmin):
         "reference",
         "status",
         "created_at",
-        "first_response_at",
-        "frt_seconds",
-        "frt_business_seconds",
-        "resolved_at",
-        "resolved_by",
-        "resolution_seconds",
-        "resolution_business_seconds",
-        "public_reply_count",
-        "reopened_count",
-        "is_fcr",
-        "sla_policy",
-        "sla_first_response_due",
-        "sla_resolution_due",
-        "sla_first_response_breached",
-        "sla_resolution_breached",
+        *(name for name in DERIVED_FIELDS if name not in ("status", "updated_at")),
     ]
     inlines = [MessageInline, StatusChangeInline]
     actions = ["recompute_timing"]
