@@ -9,6 +9,24 @@ from tests import factories
 from tickets import services
 from tickets.models import Category, Ticket
 
+# What the services derive from a ticket's history; tests compare these before and after.
+TIMING_FIELDS = [
+    "status",
+    "first_response_at",
+    "frt_seconds",
+    "frt_business_seconds",
+    "resolved_at",
+    "resolution_seconds",
+    "resolution_business_seconds",
+    "public_reply_count",
+    "reopened_count",
+    "is_fcr",
+    "sla_first_response_due",
+    "sla_resolution_due",
+    "sla_first_response_breached",
+    "sla_resolution_breached",
+]
+
 # A Monday in a week without daylight-saving changes; tests in UTC use it as their clock origin.
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Count
 
 from journeys.demo import make_context, seed_foundation
+from tests.tickets.factories import TIMING_FIELDS
 from tickets import demo, services
 from tickets.models import Category, Message, Ticket
 
@@ -51,22 +52,7 @@ def test_demo_tickets_tell_the_story_with_service_exact_timing(seeded):
 
     # The demo's timing is exactly what the services derive from the same rows.
     sample = list(Ticket.objects.annotate(n=Count("messages")).order_by("id")[:40])
-    fields = [
-        "status",
-        "first_response_at",
-        "frt_seconds",
-        "frt_business_seconds",
-        "resolved_at",
-        "resolution_seconds",
-        "resolution_business_seconds",
-        "public_reply_count",
-        "reopened_count",
-        "is_fcr",
-        "sla_first_response_due",
-        "sla_resolution_due",
-        "sla_first_response_breached",
-        "sla_resolution_breached",
-    ]
+    fields = TIMING_FIELDS
     for ticket in sample:
         before = {name: getattr(ticket, name) for name in fields}
         services.ticket_timing_refresh(ticket=ticket)

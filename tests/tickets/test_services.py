@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests import factories
-from tests.tickets.factories import at, make_ticket
+from tests.tickets.factories import TIMING_FIELDS, at, make_ticket
 from tickets import services, signals
 from tickets.models import Message, SlaPolicy, StatusChange, Ticket
 
@@ -239,25 +239,7 @@ def test_sweep_flags_open_tickets_whose_clock_ran_out():
 
 def _timing(ticket: Ticket) -> dict:
     ticket.refresh_from_db()
-    return {
-        name: getattr(ticket, name)
-        for name in [
-            "status",
-            "first_response_at",
-            "frt_seconds",
-            "frt_business_seconds",
-            "resolved_at",
-            "resolution_seconds",
-            "resolution_business_seconds",
-            "public_reply_count",
-            "reopened_count",
-            "is_fcr",
-            "sla_first_response_due",
-            "sla_resolution_due",
-            "sla_first_response_breached",
-            "sla_resolution_breached",
-        ]
-    }
+    return {name: getattr(ticket, name) for name in TIMING_FIELDS}
 
 
 def test_history_imported_out_of_order_gives_the_same_timing():
