@@ -226,9 +226,12 @@ def kpi_summary(
     end: date,
     filters: KpiFilters = KpiFilters(),  # noqa: B008
     compare: str = "previous",
+    previous: tuple[date, date] | None = None,
 ) -> KpiSummary:
+    """The KPI over start..end against a comparison period: `previous` when given (e.g. the same
+    days of last month for "this month so far"), else the standard one named by `compare`."""
     definition = get_kpi(key)
-    previous_start, previous_end = previous_range(start, end, compare)
+    previous_start, previous_end = previous or previous_range(start, end, compare)
     current, current_parts = _value(definition, start, end, filters)
     previous, previous_parts = _value(definition, previous_start, previous_end, filters)
     change = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -159,54 +158,19 @@ def kpi_definition(key: str):
 
 
 def summary_for(key: str, filters: DashboardFilters) -> KpiSummary:
-    """The KPI now vs the comparison period of the filter bar.
-
-    kpi_summary does the standard comparisons itself. "This month so far" against the same days
-    of the previous month is not one of them: both values are read and the change tested with
-    the normal approximation from the two 95% intervals."""
+    """The KPI now vs the comparison period of the filter bar, tested exactly by the engine
+    (also for "this month so far" against the same days of the previous month)."""
     from metrics import selectors
-    from metrics.stats import significant, two_sided_p
 
-    if filters.standard_comparison:
-        return selectors.kpi_summary(
-            key=key,
-            start=filters.start,
-            end=filters.end,
-            filters=kpi_filters_for(key, filters),
-            compare=filters.compare,
-        )
-    current = selectors.kpi_value(
-        key=key, start=filters.start, end=filters.end, filters=kpi_filters_for(key, filters)
-    )
-    previous = selectors.kpi_value(
+    custom = None if filters.standard_comparison else (filters.compare_start, filters.compare_end)
+    return selectors.kpi_summary(
         key=key,
-        start=filters.compare_start,
-        end=filters.compare_end,
+        start=filters.start,
+        end=filters.end,
         filters=kpi_filters_for(key, filters),
+        compare=filters.compare,
+        previous=custom,
     )
-    change = None
-    p_value = None
-    if current.value is not None and previous.value is not None:
-        change = current.value - previous.value
-        errors = [_standard_error(value) for value in (current, previous)]
-        if all(error is not None for error in errors):
-            spread = math.sqrt(sum(error * error for error in errors))  # type: ignore[operator]
-            if spread > 0:
-                p_value = two_sided_p(change / spread)
-    return KpiSummary(
-        kpi=key,
-        current=current,
-        previous=previous,
-        change=change,
-        significant=significant(p_value),
-        p_value=p_value,
-    )
-
-
-def _standard_error(value: KpiValue) -> float | None:
-    if value.ci_low is None or value.ci_high is None:
-        return None
-    return (value.ci_high - value.ci_low) / (2 * 1.959963984540054)
 
 
 def change_text(change: float | None, *, unit: str, is_rate: bool, decimals: int = 1) -> str:
