@@ -111,6 +111,10 @@ class InvitationStats:
         return round(100 * self.responded / self.sent, 1) if self.sent else None
 
 
+def invitation_answered(invitation: Invitation) -> bool:
+    return Response.objects.filter(invitation=invitation).exists()
+
+
 def invitation_stats(*, survey: Survey) -> InvitationStats:
     counts = survey.invitations.aggregate(
         sent=Count("pk", filter=Q(status=Invitation.Status.SENT)),

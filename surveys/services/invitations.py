@@ -200,6 +200,15 @@ def invitations_send_due(*, now: datetime | None = None, limit: int = 500) -> in
     return sent
 
 
+def invitation_mark_opened(*, invitation: Invitation, at: datetime | None = None) -> None:
+    """Record when the invitation's link was first opened (the open rate counts it). Later opens
+    keep the first time; the conditional update lets two simultaneous opens agree."""
+    if invitation.opened_at is not None:
+        return
+    at = at or timezone.now()
+    Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=at)
+
+
 def post_ticket_survey_for(touchpoint_id: int) -> Survey | None:
     return (
         Survey.objects.filter(touchpoint_id=touchpoint_id, is_post_ticket=True, is_active=True)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from journeys.models import Customer
 from journeys.services import channel_by_slug, customer_resolve, effective_time
 from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.selectors import invitation_answered
 from surveys.services import throttle
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ def response_submit(
     invitation = None
     if invitation_token:
         invitation = invitation_resolve(token=invitation_token, client_ip=client_ip, survey=survey)
-        if Response.objects.filter(invitation=invitation).exists():
+        if invitation_answered(invitation):
             raise AlreadyAnswered("This invitation has already been answered.")
     elif survey.invitation_only:
         raise ValidationError({"invitation": INVITATION_REQUIRED})

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys import selectors, services
 from surveys.forms import answers_from_post, question_views
-from surveys.models import Invitation, Response, Survey
+from surveys.models import Invitation, Survey
 from surveys.services import throttle
 
 SESSION_KEY = "survey_invitations"
@@ -103,10 +103,7 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     tokens = dict(request.session.get(SESSION_KEY) or {})
     tokens[invitation.survey.slug] = invitation.token
     request.session[SESSION_KEY] = tokens
-    if invitation.opened_at is None:
-        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
-            opened_at=timezone.now()
-        )
+    services.invitation_mark_opened(invitation=invitation)
     return redirect("surveys:public", slug=invitation.survey.slug)
 
 
@@ -182,7 +179,7 @@ def survey_public(request: HttpRequest, slug: str) -> HttpResponse:
                 "surveys/public/message.html",
                 {"survey": survey, "heading": _("This survey is closed"), "message": closed},
             )
-        if invitation is not None and Response.objects.filter(invitation=invitation).exists():
+        if invitation is not None and selectors.invitation_answered(invitation):
             return _already_answered(request, survey)
         if survey.invitation_only and invitation is None:
             return render(

@@ -247,3 +247,13 @@ def test_persona_invitations(client, survey_admin):
     reply = client.post(f"/surveys/{survey.slug}/invite/", {"persona": persona.pk})
     assert reply.status_code == 302
     assert Invitation.objects.filter(survey=survey, status="pending").count() == 3
+
+
+def test_opening_an_invitation_link_again_keeps_the_first_open_time(client):
+    survey = make_survey()
+    invitation = make_invitation(survey=survey)
+    first = timezone.now() - timedelta(hours=2)
+    services.invitation_mark_opened(invitation=invitation, at=first)
+    assert client.get(f"/s/i/{invitation.token}/").status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.opened_at == first
