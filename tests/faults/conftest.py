@@ -189,7 +189,12 @@ class Celery:
         pytest.fail(f"worker not ready within 60 s:\n{worker.output()}")
 
     def send(self, task: str, *args, task_id: str | None = None) -> str:
-        result = self.app.send_task(task, args=args, queue=self.queue, task_id=task_id)
+        # An explicit connection: Celery prefers the CELERY_BROKER_URL environment variable (the
+        # shared Redis) over the app's own broker setting.
+        with self.app.connection_for_write(url=self.broker) as conn:
+            result = self.app.send_task(
+                task, args=args, queue=self.queue, task_id=task_id, connection=conn
+            )
         return result.id
 
     def stop_all(self) -> None:
