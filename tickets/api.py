@@ -4,7 +4,6 @@ and the category catalogue. Scope comes from tickets.selectors; objects outside 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +13,6 @@ from cxhub.api import ModelPermissions, has_perms
 from journeys.api import ProtectedDestroyMixin, StrictSerializer
 from journeys.services import (
     channel_by_slug,
-    customer_resolve,
     effective_time,
     touchpoint_by_slug,
 )
@@ -203,24 +201,18 @@ class TicketViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         created_at = _when(request, data.get("created_at"), "created_at")
-        # One transaction: an unknown slug after the customer was resolved writes nothing.
-        with transaction.atomic():
-            channel = channel_by_slug(data["channel"])
-            touchpoint = touchpoint_by_slug(data["touchpoint"])
-            category = _category_by_slug(data.get("category", ""))
-            customer = customer_resolve(external_id=data["customer"], seen_at=created_at)
-            ticket = services.ticket_create(
-                subject=data["subject"],
-                customer=customer,
-                channel=channel,
-                touchpoint=touchpoint,
-                category=category,
-                priority=data["priority"],
-                created_at=created_at,
-                actor=request.user,
-                body=data.get("body", ""),
-                external_id=data.get("external_id"),
-            )
+        ticket = services.ticket_create_for_customer_id(
+            customer_external_id=data["customer"],
+            subject=data["subject"],
+            channel=channel_by_slug(data["channel"]),
+            touchpoint=touchpoint_by_slug(data["touchpoint"]),
+            category=_category_by_slug(data.get("category", "")),
+            priority=data["priority"],
+            created_at=created_at,
+            actor=request.user,
+            body=data.get("body", ""),
+            external_id=data.get("external_id"),
+        )
         ticket = self.get_queryset().get(pk=ticket.pk)
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
 

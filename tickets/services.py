@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Channel, Customer, Department, Touchpoint
+from journeys.services import customer_resolve
 from tickets import signals
 from tickets.calendars import active_policies, default_calendar_spec, sla_targets
 from tickets.models import Category, Message, Priority, StatusChange, Ticket
@@ -132,6 +133,16 @@ def ticket_create(
     return ticket_timing_refresh(ticket=ticket)
 
 
+@transaction.atomic
+def ticket_create_for_customer_id(
+    *, customer_external_id: str, created_at: datetime | None = None, **fields
+) -> Ticket:
+    """ticket_create for the customer with this external id, who is created (active since the
+    ticket) when new. One transaction: a ticket that fails validation leaves no new customer."""
+    customer = customer_resolve(external_id=customer_external_id, seen_at=created_at)
+    return ticket_create(customer=customer, created_at=created_at, **fields)
+
+
 def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
@@ -232,6 +243,17 @@ def ticket_transition(
     elif current in DONE and status in ACTIVE:
         signals.send_on_commit(signals.ticket_reopened, ticket_id=ticket.pk, at=at)
     return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, kind: str, body: str, author=None, then_status: str = ""
+) -> Message:
+    """A message and, when then_status is given, a status change: both happen or neither does."""
+    message = message_add(ticket=ticket, kind=kind, body=body, author=author)
+    if then_status:
+        ticket_transition(ticket=ticket, status=then_status, actor=author)
+    return message
 
 
 @transaction.atomic

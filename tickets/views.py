@@ -12,14 +12,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journeys.services import customer_resolve
 from journeys.timeline import customer_timeline
 from tickets import services
 from tickets.business_time import CalendarSpec, business_duration
@@ -190,18 +188,19 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     then_status = form.cleaned_data["then_status"]
     if then_status and not request.user.has_perm("tickets.change_ticket"):
         return _back_to_ticket(request, ticket, _("You may not change the status."))
-
-    def reply() -> None:
-        # Reply and status change together: both happen or neither does.
-        with transaction.atomic():
-            services.message_add(
-                ticket=ticket, kind=kind, body=form.cleaned_data["body"], author=request.user
-            )
-            if then_status:
-                services.ticket_transition(ticket=ticket, status=then_status, actor=request.user)
-
     done = _("Internal note added.") if kind == Message.Kind.NOTE else _("Reply sent.")
-    return _act_on_ticket(request, ticket, reply, lambda _result: done)
+    return _act_on_ticket(
+        request,
+        ticket,
+        lambda: services.ticket_reply(
+            ticket=ticket,
+            kind=kind,
+            body=form.cleaned_data["body"],
+            author=request.user,
+            then_status=then_status,
+        ),
+        lambda _result: done,
+    )
 
 
 @login_required
@@ -272,19 +271,17 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                customer = customer_resolve(external_id=data["customer"].strip())
-                ticket = services.ticket_create(
-                    subject=data["subject"],
-                    customer=customer,
-                    channel=data["channel"],
-                    touchpoint=data["touchpoint"],
-                    category=data["category"],
-                    priority=data["priority"],
-                    actor=request.user,
-                    body=data["body"],
-                    opened_by_agent=data["opened_by_agent"],
-                )
+            ticket = services.ticket_create_for_customer_id(
+                customer_external_id=data["customer"].strip(),
+                subject=data["subject"],
+                channel=data["channel"],
+                touchpoint=data["touchpoint"],
+                category=data["category"],
+                priority=data["priority"],
+                actor=request.user,
+                body=data["body"],
+                opened_by_agent=data["opened_by_agent"],
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

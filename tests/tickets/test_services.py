@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from journeys.models import Customer
 from tests import factories
 from tests.tickets.factories import TIMING_FIELDS, at, make_ticket
 from tickets import services, signals
@@ -370,3 +374,44 @@ def test_time_spent_resolved_before_a_reopen_pauses_the_resolution_clock():
     # 2 hours used on Monday; the resolved day does not count; 6 left from Tuesday 11:00.
     assert ticket.sla_resolution_due == at(1, 17)
     assert ticket.reopened_count == 1
+
+
+def test_a_reply_with_a_status_change_the_ticket_cannot_make_writes_neither():
+    agent = factories.make_agent()
+    ticket = make_ticket(created_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(ValidationError) as error:
+        services.ticket_reply(
+            ticket=ticket, kind="reply", body="Sorted", author=agent, then_status="new"
+        )
+    assert "status" in error.value.message_dict
+    assert ticket.messages.count() == 0
+    assert StatusChange.objects.filter(ticket=ticket).count() == 0
+
+    services.ticket_reply(
+        ticket=ticket, kind="reply", body="Sorted", author=agent, then_status="resolved"
+    )
+    ticket.refresh_from_db()
+    assert ticket.messages.get().body == "Sorted"
+    assert ticket.status == Ticket.Status.RESOLVED
+
+
+def test_a_ticket_for_a_new_customer_id_that_fails_validation_leaves_no_customer():
+    touchpoint = factories.make_touchpoint()
+    with pytest.raises(ValidationError) as error:
+        services.ticket_create_for_customer_id(
+            customer_external_id="brand-new",
+            subject="Broken\x00",
+            channel=touchpoint.channel,
+            touchpoint=touchpoint,
+        )
+    assert "subject" in error.value.message_dict
+    assert not Customer.objects.filter(external_id="brand-new").exists()
+    assert Ticket.objects.count() == 0
+
+    ticket = services.ticket_create_for_customer_id(
+        customer_external_id="brand-new",
+        subject="Fine",
+        channel=touchpoint.channel,
+        touchpoint=touchpoint,
+    )
+    assert ticket.customer.external_id == "brand-new"
