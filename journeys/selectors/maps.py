@@ -7,9 +7,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from journeys.models import Journey, JourneyEvent, JourneyRevision, Opportunity, StageTouchpoint
+from journeys.models import (
+    Journey,
+    JourneyEvent,
+    JourneyRevision,
+    Opportunity,
+    Stage,
+    StageTouchpoint,
+)
 
 EVENT_ORDERINGS = {"occurred_at": "occurred_at", "-occurred_at": "-occurred_at"}
 
@@ -34,6 +41,24 @@ def journey_list(*, user, search: str = "", persona: str = "") -> QuerySet[Journ
     if persona:
         journeys = journeys.filter(persona__slug=persona)
     return journeys.order_by("name", "id")
+
+
+def journey_overview(*, user, search: str = "", persona: str = "") -> QuerySet[Journey]:
+    """journey_list with each journey's open opportunities counted (all but the solved ones)."""
+    return journey_list(user=user, search=search, persona=persona).annotate(
+        open_opportunities=Count(
+            "opportunity_set",
+            filter=~Q(opportunity_set__status=Opportunity.Status.SOLVED),
+            distinct=True,
+        )
+    )
+
+
+def stage_list(*, journey: Journey) -> QuerySet[Stage]:
+    """The journey's stages in map order, each with how many touchpoints it holds."""
+    return journey.stages.annotate(touchpoint_count=Count("stage_touchpoints")).order_by(
+        "order", "id"
+    )
 
 
 def journey_map(*, user, slug: str) -> Journey:

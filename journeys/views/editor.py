@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from journeys.forms import (
     TouchpointAddForm,
 )
 from journeys.models import StageTouchpoint
+from journeys.selectors.maps import stage_list
 from journeys.services import maps as services
 from journeys.views.maps import _flash, _form_error, _journey, editor_required
 
@@ -57,9 +57,7 @@ def journey_edit(request, slug: str):
         else:
             messages.success(request, _("Journey saved."))
             return redirect("journeys:journey_edit", journey.slug)
-    stages = journey.stages.annotate(touchpoint_count=Count("stage_touchpoints")).order_by(
-        "order", "id"
-    )
+    stages = stage_list(journey=journey)
     return render(
         request,
         "journeys/journey_edit.html",

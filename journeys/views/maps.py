@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +26,7 @@ from journeys.models import Journey, Persona
 from journeys.selectors.funnels import journey_funnel, journey_gaps, marketing_engagement
 from journeys.selectors.maps import journey_list as select_journeys
 from journeys.selectors.maps import journey_map as select_map
-from journeys.selectors.maps import published_baseline, revision_list
+from journeys.selectors.maps import journey_overview, published_baseline, revision_list
 from journeys.services import maps as services
 
 editor_required = permission_required("journeys.change_journey", raise_exception=True)
@@ -75,11 +74,7 @@ def journey_list(request):
     personas = list(Persona.objects.order_by("name"))
     if persona not in {p.slug for p in personas}:
         persona = ""
-    journeys = select_journeys(user=request.user, search=search, persona=persona).annotate(
-        open_opportunities=Count(
-            "opportunity_set", filter=~Q(opportunity_set__status="solved"), distinct=True
-        )
-    )
+    journeys = journey_overview(user=request.user, search=search, persona=persona)
     page = Paginator(journeys, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
     return render(

@@ -179,3 +179,18 @@ def test_agent_sees_no_edit_links_on_the_map(client, agent, no_hooks):
     client.force_login(agent)
     html = client.get(reverse("journeys:journey_map", args=[journey.slug])).content.decode()
     assert reverse("journeys:journey_edit", args=[journey.slug]) not in html
+
+
+def test_journey_overview_counts_open_opportunities_and_stage_touchpoints(manager):
+    from journeys.selectors.maps import journey_overview, stage_list
+
+    journey = make_journey(slug="counted", stages=("a", "b"))
+    for status in ("open", "in_progress", "solved"):
+        Opportunity.objects.create(journey=journey, title=status, status=status)
+    add_touchpoint(journey.stages.get(slug="b"))
+    add_touchpoint(journey.stages.get(slug="b"))
+    assert journey_overview(user=manager).get(slug="counted").open_opportunities == 2
+    assert [(s.slug, s.touchpoint_count) for s in stage_list(journey=journey)] == [
+        ("a", 0),
+        ("b", 2),
+    ]
