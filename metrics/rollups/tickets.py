@@ -3,6 +3,7 @@ last resolution day, duration histograms and backlog flows."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -113,19 +114,59 @@ HISTOGRAMS = [
 ]
 
 
-def build_histograms(ranges: Ranges) -> None:
-    for measure, field, day_field, resolved in HISTOGRAMS:
-        base = (
-            _resolved_tickets(ranges)
-            if resolved
-            else Ticket.objects.filter(in_ranges(day_field, ranges))
+def _histogram_source(ranges: Ranges) -> QuerySet:
+    """One row per ticket touching the ranges: its dimensions, both local days and the bucket of
+    each measure (NULL when the measure has no value or its day is outside the ranges)."""
+    closed = Q(resolved_at__isnull=False, status__in=CLOSED_STATES)
+    created_in = in_ranges("created_at", ranges)
+    resolved_in = closed & in_ranges("resolved_at", ranges)
+    buckets = {}
+    for measure, field, _day_field, resolved in HISTOGRAMS:
+        condition = resolved_in if resolved else created_in
+        buckets[f"b_{measure}"] = (
+            _bucket(field)
+            if not condition
+            else Case(
+                When(condition, then=_bucket(field)), default=None, output_field=IntegerField()
+            )
         )
-        dims = _ticket_dims(day_field) | {"k_measure": Value(measure), "k_bucket": _bucket(field)}
-        qs = grouped(base.filter(**{f"{field}__isnull": False}), dims, {"a_tickets": Count("id")})
-        insert_select(
-            m.TimeHistogram,
-            qs,
-            TICKET_COLUMNS | {"measure": "k_measure", "bucket": "k_bucket", "tickets": "a_tickets"},
+    qs = Ticket.objects.all() if ranges is None else Ticket.objects.filter(created_in | resolved_in)
+    dims = {k: v for k, v in _ticket_dims("created_at").items() if k != "k_day"}
+    return (
+        qs.annotate(**dims, k_cday=day_of("created_at"), k_rday=day_of("resolved_at"), **buckets)
+        .values(*dims, "k_cday", "k_rday", *buckets)
+        .order_by()
+    )
+
+
+def build_histograms(ranges: Ranges) -> None:
+    """All four measures in one pass over the tickets: each ticket row is crossed with the four
+    measure numbers and grouped once, instead of four scans, joins and aggregations."""
+    sql, params = _histogram_source(ranges).query.sql_with_params()
+    measures = " UNION ALL ".join(f"SELECT {int(measure)} AS measure" for measure, *_ in HISTOGRAMS)
+    bucket = (
+        "CASE k.measure "
+        + " ".join(f"WHEN {int(measure)} THEN sub.b_{measure}" for measure, *_ in HISTOGRAMS)
+        + " END"
+    )
+    created_measures = ", ".join(
+        str(int(measure)) for measure, _field, _day, resolved in HISTOGRAMS if not resolved
+    )
+    day = f"CASE WHEN k.measure IN ({created_measures}) THEN sub.k_cday ELSE sub.k_rday END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {m.TimeHistogram._meta.db_table}
+                (measure, day, touchpoint_id, channel_id, persona_id, category_id, priority, bucket,
+                 tickets)
+            SELECT k.measure, {day}, sub.k_tp, sub.k_ch, sub.k_persona, sub.k_cat, sub.k_prio,
+                   {bucket}, COUNT(*)
+            FROM ({sql}) sub CROSS JOIN ({measures}) k
+            WHERE {bucket} IS NOT NULL
+            GROUP BY k.measure, {day}, sub.k_tp, sub.k_ch, sub.k_persona, sub.k_cat, sub.k_prio,
+                     {bucket}
+            """,
+            params,
         )
 
 
@@ -150,7 +191,14 @@ def build_backlog(ranges: Ranges) -> None:
     untracked = grouped(
         Ticket.objects.filter(status__in=CLOSED_STATES)
         .annotate(k_closed_at=Coalesce("resolved_at", "created_at"))
-        .filter(in_ranges("k_closed_at", ranges))
+        # The range test spelled per column (not on the COALESCE) so a few days use the
+        # resolved_at and created_at indexes instead of reading every closed ticket.
+        .filter(
+            Q()
+            if ranges is None
+            else in_ranges("resolved_at", ranges)
+            | (Q(resolved_at__isnull=True) & in_ranges("created_at", ranges))
+        )
         .filter(
             ~Exists(StatusChange.objects.filter(ticket=OuterRef("pk"), to_status__in=CLOSED_STATES))
         ),

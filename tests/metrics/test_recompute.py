@@ -250,3 +250,120 @@ def test_selectors_refuse_unknown_keys_granularities_group_bys_and_filters():
         selectors.kpi_value(key="nps", start=end, end=start)
     with pytest.raises(ValueError):
         selectors.kpi_breakdown(key="frt", start=start, end=end, group_by="stage")
+
+
+def _expected_histogram() -> list[tuple]:
+    """TimeHistogram rows computed in Python from each ticket with stats.bucket_of."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from metrics import stats
+    from metrics.models import TimeHistogram
+    from tickets.models import Ticket
+
+    counts: Counter = Counter()
+    for ticket in Ticket.objects.select_related("customer"):
+        dims = (
+            ticket.touchpoint_id,
+            ticket.channel_id,
+            ticket.customer.persona_id or 0,
+            ticket.category_id or 0,
+            ticket.priority,
+        )
+        created = timezone.localdate(ticket.created_at)
+        values = [
+            (TimeHistogram.FRT, created, ticket.frt_seconds),
+            (TimeHistogram.FRT_BUSINESS, created, ticket.frt_business_seconds),
+        ]
+        if ticket.resolved_at is not None and ticket.status in ("resolved", "closed"):
+            resolved = timezone.localdate(ticket.resolved_at)
+            values += [
+                (TimeHistogram.RESOLUTION, resolved, ticket.resolution_seconds),
+                (TimeHistogram.RESOLUTION_BUSINESS, resolved, ticket.resolution_business_seconds),
+            ]
+        for measure, day, seconds in values:
+            if seconds is not None:
+                counts[(measure, day, *dims, stats.bucket_of(seconds))] += 1
+    return sorted((*key, n) for key, n in counts.items())
+
+
+def _histogram_rows() -> list[tuple]:
+    from metrics.models import TimeHistogram
+
+    names = [
+        "measure",
+        "day",
+        "touchpoint_id",
+        "channel_id",
+        "persona_id",
+        "category_id",
+        "priority",
+        "bucket",
+        "tickets",
+    ]
+    return sorted(TimeHistogram.objects.values_list(*names))
+
+
+def test_one_pass_histograms_bucket_every_measure_as_stats_bucket_of_does(monkeypatch):
+    monkeypatch.setattr(services, "WATERMARK_OVERLAP", timedelta(0))
+    tp, _survey, customer, *_ = small_world()
+    for index, (frt, business, resolution) in enumerate(
+        [(0.4, None, 3600.0), (1.0, 1.0, None), (599.9, 7200.0, 86_400.5), (None, 30.0, 0.0)]
+    ):
+        created = mf.at("2026-01-02", hour=20 + index)  # 20:00 UTC and later: next Jakarta day
+        fields = {"frt_seconds": frt, "frt_business_seconds": business}
+        if resolution is not None:
+            fields |= {
+                "status": "resolved" if index % 2 else "closed",
+                "resolved_at": created + timedelta(hours=index + 1),
+                "resolution_seconds": resolution,
+                "resolution_business_seconds": resolution / 2,
+            }
+        mf.make_ticket(tp, created, customer=customer, **fields)
+    mf.make_ticket(  # resolved_at kept after a reopen: not counted as resolved
+        tp,
+        mf.at("2026-01-04"),
+        customer=customer,
+        resolved_at=mf.at("2026-01-05"),
+        resolution_seconds=50.0,
+        frt_seconds=5.0,
+    )
+    services.recompute(full=True)
+    assert _histogram_rows() == _expected_histogram()
+    mf.make_ticket(tp, mf.at("2026-01-06"), customer=customer, frt_seconds=123.0)
+    services.recompute()
+    assert _histogram_rows() == _expected_histogram()
+
+
+def _rollup_index_definitions() -> list[str]:
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in build.ROLLUP_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY indexname",
+            [tables],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text = ANY(%s) ORDER BY conname",
+            [tables],
+        )
+        return indexes + [f"{name} {definition}" for name, definition in cursor.fetchall()]
+
+
+def test_a_full_rebuild_on_postgresql_brings_back_every_index_and_unique_constraint():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes are only dropped during a full rebuild on PostgreSQL")
+    small_world()
+    before = _rollup_index_definitions()
+    assert any("UNIQUE" in definition for definition in before)
+    services.recompute(full=True)
+    assert _rollup_index_definitions() == before
+    rows = snapshot()
+    services.recompute(full=True)
+    assert snapshot() == rows
