@@ -111,6 +111,11 @@ class InvitationStats:
         return round(100 * self.responded / self.sent, 1) if self.sent else None
 
 
+def invitation_list(*, survey: Survey) -> QuerySet[Invitation]:
+    """A survey's invitations, newest first (the invite page lists them)."""
+    return survey.invitations.select_related("customer").order_by("-created_at")
+
+
 def invitation_answered(invitation: Invitation) -> bool:
     return Response.objects.filter(invitation=invitation).exists()
 

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journeys.models import Touchpoint
+from journeys.selectors import touchpoint_list
 from surveys import selectors, services
 from surveys.forms import InviteForm, QuestionForm, QuestionFormSet, SurveyForm
 from surveys.models import Invitation, Survey
@@ -185,9 +185,9 @@ def survey_invite(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"created": result.created, "suppressed": result.suppressed},
                 )
                 return redirect("surveys:survey_detail", slug=survey.slug)
-    invitations = Paginator(
-        survey.invitations.select_related("customer").order_by("-created_at"), 25
-    ).get_page(request.GET.get("page"))
+    invitations = Paginator(selectors.invitation_list(survey=survey), 25).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "surveys/survey_invite.html",
@@ -233,7 +233,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "values": values,
             "surveys": selectors.survey_list(user=request.user).order_by("name"),
-            "touchpoints": Touchpoint.objects.order_by("name"),
+            "touchpoints": touchpoint_list(),
             "score_groups": sorted(SCORE_GROUPS),
             "languages": services.available_languages(),
         },
