@@ -10,11 +10,9 @@ import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
-from django.db.migrations.recorder import MigrationRecorder
 from psycopg import sql
 
 MARKER_TABLE = "bench_dataset"
-RAW_DATA_APPS = ("journeys", "surveys", "tickets")
 
 
 class BenchDatabaseError(Exception):
@@ -69,12 +67,6 @@ def switch_to(name: str) -> None:
 
 def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
-
-
-def schema_signature() -> str:
-    """Applied migrations of the raw-data apps: a data set made under another schema is stale."""
-    applied = MigrationRecorder.Migration.objects.filter(app__in=RAW_DATA_APPS)
-    return ",".join(sorted(f"{app}.{name}" for app, name in applied.values_list("app", "name")))
 
 
 def ensure_marker_table() -> None:

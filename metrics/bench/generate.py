@@ -64,7 +64,7 @@ def _matches(marker: database.Marker | None, fingerprint: str, params: DatasetPa
 
 def prepare(params: DatasetParams, *, regenerate: bool, progress) -> Dataset:
     database.ensure_marker_table()
-    fingerprint = params.fingerprint(database.schema_signature())
+    fingerprint = params.fingerprint()
     marker = database.read_marker()
     if not regenerate and _matches(marker, fingerprint, params):
         remove_added_rows(marker.stats["max_ids"])
