@@ -12,7 +12,10 @@ from tests.tickets.factories import make_ticket
 from tickets import services
 from tickets.models import Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback like the other transactional tests: a plain flush re-runs post_migrate,
+# which re-creates the role groups that the next serialized test then restores again (409 on
+# auth_group on PostgreSQL).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)
