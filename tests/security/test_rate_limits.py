@@ -27,10 +27,14 @@ LIMIT = 5
 
 
 @pytest.fixture
-def small_budget(settings):
+def small_budget(settings, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
     rates.update({"public_survey": f"{LIMIT}/min", "kpi": f"{LIMIT}/min"})
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    # DRF binds the rates to the throttle class when it is first imported.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     return LIMIT
 
 

@@ -29,6 +29,8 @@ EXPECTED: dict[str, tuple[object, object] | dict[str, tuple[object, object]]] = 
     "logout": (302, 302),
     "set_language": (302, 302),
     "healthz": (200, 200),
+    # A permanent redirect to the static icon, for every method (RedirectView).
+    "favicon.ico": (301, 301),
     # The respondent's pages are public by design.
     "surveys:invitation_open": {"GET": (302, 302), "POST": (405, 405)},
     "surveys:public": {"GET": (200, 200), "POST": (400, 400)},  # empty answers

@@ -38,9 +38,12 @@ def _keep_test_connection():
 
 
 @pytest.fixture
-def admin_token(db, settings, _keep_test_connection) -> str:
+def admin_token(db, settings, monkeypatch, _keep_test_connection) -> str:
+    from rest_framework.throttling import SimpleRateThrottle
+
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], kpi="100000/min")
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     settings.DEBUG = False
     admin = factories.make_admin()
     factories.make_touchpoint(slug="checkout")
