@@ -5,7 +5,7 @@ against a committed database); on SQLite the command must refuse clearly."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -89,10 +89,8 @@ def _check_tickets_against_the_tickets_timing_module(now: datetime, last_id: int
             changes=changes,
             business_spec=spec,
             sla=SlaTargets(
-                first_response=__import__("datetime").timedelta(
-                    minutes=policy.first_response_minutes
-                ),
-                resolution=__import__("datetime").timedelta(minutes=policy.resolution_minutes),
+                first_response=timedelta(minutes=policy.first_response_minutes),
+                resolution=timedelta(minutes=policy.resolution_minutes),
                 spec=spec,
             ),
             now=now,
