@@ -15,6 +15,26 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server", "celery_worker"} & set(item.fixturenames))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the rows data migrations made (channels, roles, the
+    default calendar and SLA policies) when it ends.
+
+    A transactional test ends with a flush. Mixed with serialized ones, that flush would leave
+    later tests without channels, or make post_migrate recreate roles that the next serialized
+    restore then duplicates. Serializing all of them keeps every test's starting state the same.
+    """
+    for item in items:
+        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     """Each test gets an empty in-process cache: throttle counters and cached figures never leak
