@@ -201,6 +201,16 @@ class Celery:
         for worker in self.workers:
             worker.stop()
         self.app.close()
+        # The private queue's keys would otherwise stay behind in the broker's database.
+        import redis
+
+        try:
+            client = redis.Redis.from_url(self.broker, socket_connect_timeout=1)
+            keys = [self.queue, f"_kombu.binding.{self.queue}"]
+            keys += list(client.scan_iter(match=f"*{self.queue}*", count=1000))
+            client.delete(*keys)
+        except redis.RedisError:
+            pass  # the private server may already be gone
 
 
 @pytest.fixture
