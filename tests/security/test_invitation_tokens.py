@@ -7,6 +7,7 @@ import base64
 import logging
 import re
 import secrets
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -124,3 +125,19 @@ def test_invitation_tokens_are_not_issued_to_roles_without_the_right(world):
         f"/api/v1/surveys/{world.survey.slug}/invitations/", {"customer": "c-1"}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_access_and_django_logs_redact_invitation_tokens(settings):
+    from cxhub.logredact import RedactTokensFilter, redact
+
+    token = secrets.token_urlsafe(32)
+    assert token not in redact(f'127.0.0.1 "GET /s/i/{token}/ HTTP/1.1" 302 0 0.01s')
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (f"/s/i/{token}/",), None
+    )
+    RedactTokensFilter().filter(record)
+    assert token not in record.getMessage()
+    handlers = settings.LOGGING["handlers"].values()
+    assert all("redact_tokens" in handler.get("filters", []) for handler in handlers)
+    gunicorn_conf = (Path(__file__).resolve().parents[2] / "gunicorn.conf.py").read_text()
+    assert "RedactingGunicornLogger" in gunicorn_conf
