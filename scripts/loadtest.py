@@ -226,6 +226,8 @@ def pg_connections(db_name: str) -> int:
 
 
 def start_gunicorn(port: int, env: dict, workers: int, threads: int) -> subprocess.Popen:
+    # A file, not a pipe: an unread pipe fills up and blocks the server mid-test.
+    log = (ROOT / "var" / "loadtest-gunicorn.log").open("w")
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -239,9 +241,8 @@ def start_gunicorn(port: int, env: dict, workers: int, threads: int) -> subproce
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -254,7 +255,7 @@ def start_gunicorn(port: int, env: dict, workers: int, threads: int) -> subproce
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"gunicorn did not start:\n{process.stderr.read()}")
+    raise SystemExit("gunicorn did not start; see var/loadtest-gunicorn.log")
 
 
 def main() -> None:
