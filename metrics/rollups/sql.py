@@ -13,6 +13,20 @@ from metrics.rollups import org_zone
 
 Ranges = list[tuple[datetime, datetime]] | None
 CLOSED_STATES = ("resolved", "closed")
+# Where builders write instead of a rollup's own table (services' incremental merge stages rows).
+_TARGETS: dict[str, str] = {}
+
+
+def target_table(model) -> str:
+    """The quoted table a builder inserts into for `model`."""
+    table = model._meta.db_table
+    return connection.ops.quote_name(_TARGETS.get(table, table))
+
+
+def redirect(targets: dict[str, str]) -> None:
+    """Send builders' inserts for {rollup table: other table} there; an empty dict resets."""
+    _TARGETS.clear()
+    _TARGETS.update(targets)
 
 
 def in_ranges(field: str, ranges: Ranges) -> Q:
@@ -36,7 +50,7 @@ def insert_select(model, qs: QuerySet, columns: dict[str, str]) -> None:
     values = ", ".join(f"sub.{qn(alias)}" for alias in columns.values())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(model._meta.db_table)} ({cols}) SELECT {values} FROM ({sql}) sub",
+            f"INSERT INTO {target_table(model)} ({cols}) SELECT {values} FROM ({sql}) sub",
             params,
         )
 

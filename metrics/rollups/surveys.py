@@ -10,7 +10,15 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from metrics import models as m
 from metrics.models import CES_POINTS, CSAT5_POINTS, CSAT7_POINTS, NPS_POINTS
 from metrics.rollups import org_zone
-from metrics.rollups.sql import Ranges, day_of, grouped, in_ranges, insert_select, nonzero
+from metrics.rollups.sql import (
+    Ranges,
+    day_of,
+    grouped,
+    in_ranges,
+    insert_select,
+    nonzero,
+    target_table,
+)
 from surveys.models import Answer, FollowUp, Question, Response
 
 # "Within 2 business days": two opening days of the default calendar (Mon–Fri 09:00–17:00 unless
@@ -140,7 +148,7 @@ def build_multi_choice_answers(ranges: Ranges) -> None:
         where = " AND (" + (" OR ".join(parts) or "1 = 0") + ")"
         where_params = [moment for pair in ranges for moment in pair]
     sql = f"""
-        INSERT INTO metrics_answer_daily
+        INSERT INTO {target_table(m.AnswerDaily)}
             (day, survey_id, question_id, touchpoint_id, channel_id, persona_id, language, value,
              answers)
         SELECT {day_sql}, q.survey_id, a.question_id, r.touchpoint_id, COALESCE(r.channel_id, 0),

@@ -29,6 +29,7 @@ from metrics.rollups.sql import (
     in_ranges,
     insert_select,
     nonzero,
+    target_table,
 )
 from tickets.models import StatusChange, Ticket
 
@@ -156,7 +157,7 @@ def build_histograms(ranges: Ranges) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {m.TimeHistogram._meta.db_table}
+            INSERT INTO {target_table(m.TimeHistogram)}
                 (measure, day, touchpoint_id, channel_id, persona_id, category_id, priority, bucket,
                  tickets)
             SELECT k.measure, {day}, sub.k_tp, sub.k_ch, sub.k_persona, sub.k_cat, sub.k_prio,
