@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from tqdm import tqdm
 
-from metrics.bench import database, generate, measures, report
+from metrics.bench import database, generate, measures, report, writes
 from metrics.bench.harness import Figure, Target
 from metrics.bench.params import DatasetParams
 
@@ -226,7 +226,7 @@ class Command(BaseCommand):
                 figures,
                 "recompute_full",
                 "full recompute",
-                lambda: measures.recompute_full(heavy_runs),
+                lambda: writes.recompute_full(heavy_runs),
             )
         else:
             # Reads need rollups that match the raw rows, whatever an earlier run left behind
@@ -242,21 +242,21 @@ class Command(BaseCommand):
             self.attempt(figures, "touchpoint_page", "touchpoint page", reads.touchpoint)
         if "memory" in groups and "recompute" not in groups:
             self.attempt(
-                figures, "recompute_peak_rss", "recompute peak memory", measures.recompute_peak_rss
+                figures, "recompute_peak_rss", "recompute peak memory", writes.recompute_peak_rss
             )
         if "incremental" in groups:
             self.attempt(
                 figures,
                 "recompute_incremental",
                 "incremental recompute",
-                lambda: measures.recompute_incremental(heavy_runs),
+                lambda: writes.recompute_incremental(heavy_runs),
             )
         if "ingest" in groups:
             self.attempt(
                 figures,
                 "ingest_rate",
                 "HTTP ingestion",
-                lambda: measures.ingestion(
+                lambda: writes.ingestion(
                     dataset,
                     count=options["ingest_count"],
                     seconds=options["ingest_seconds"],
@@ -265,9 +265,7 @@ class Command(BaseCommand):
                 ),
             )
         if "bulk" in groups:
-            self.attempt(
-                figures, "bulk_import", "bulk import", lambda: measures.bulk_import(dataset)
-            )
+            self.attempt(figures, "bulk_import", "bulk import", lambda: writes.bulk_import(dataset))
         return figures
 
     def scaling(self, base: DatasetParams, sizes: list[int], options: dict) -> list[Figure]:
