@@ -151,29 +151,63 @@ class Invitation(models.Model):
 
 
 class Response(models.Model):
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    # Single-column indexes on survey, customer and touchpoint would duplicate the leading column
+    # of the (…, submitted_at) indexes below; every extra index is paid on each imported row.
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        db_index=False,
     )
+    # No query filters on the channel alone (reads pair it with a date range); only deleting a
+    # channel, which PROTECT makes a rare admin action, would scan.
     channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.PROTECT, related_name="responses")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
+    # Almost always NULL: partial indexes (Meta) hold only the rows that set them.
     stage = models.ForeignKey(
-        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        Stage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     # OneToOne: the database itself allows one response per invitation (RELIABILITY.md D2-D4).
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
     )
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="csat_responses"
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="csat_responses",
+        db_index=False,
     )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     resolved_department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     language = models.CharField(max_length=10, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -191,6 +225,15 @@ class Response(models.Model):
             models.Index(fields=["touchpoint", "submitted_at"], name="response_tp_time"),
             models.Index(fields=["survey", "submitted_at"], name="response_survey_time"),
             models.Index(fields=["customer", "submitted_at"], name="response_customer_time"),
+            *(
+                models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+                for field, name in (
+                    ("stage", "response_stage_set"),
+                    ("ticket", "response_ticket_set"),
+                    ("resolved_by", "response_resolver_set"),
+                    ("resolved_department", "response_res_dept_set"),
+                )
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -221,7 +264,10 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # The unique (response, question) index below serves every lookup by response.
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     number = models.SmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)
