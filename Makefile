@@ -30,11 +30,7 @@ run: $(VENV)/.installed
 	@echo "CX Hub is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo "Demo logins: manager / cxhub-manager-demo, agent / cxhub-agent-demo,"
 	@echo "             surveyadmin / cxhub-surveys-demo, admin / cxhub-admin-demo"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A cxhub worker -B --loglevel=INFO --concurrency=2 & \
-	$(VENV)/bin/gunicorn cxhub.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) \
-	  --workers 2 --threads 4 & \
-	wait
+	@HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run_embedded.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
