@@ -3,7 +3,7 @@ and sends them, with an administrator's token, through the WSGI app: no 5xx, and
 matches the schema (body, content type, documented status codes).
 
 Examples per operation: CX_FUZZ_EXAMPLES, default 200 on CI (the CI environment variable is set)
-and 25 locally; each operation's run is also capped in time by Hypothesis' own limits."""
+and 10 locally; each operation's run is also capped in time by Hypothesis' own limits."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("CX_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "25"))
+EXAMPLES = int(os.environ.get("CX_FUZZ_EXAMPLES", "200" if os.environ.get("CI") else "10"))
 
 
 @pytest.fixture
