@@ -184,11 +184,25 @@ def test_kpi_reads_have_their_own_scoped_throttle(small_budget, db):
     assert other.get("/api/v1/kpis/nps/series/").status_code == 200
 
 
+def production_redis_backend(monkeypatch) -> str:
+    """The cache backend class the settings choose when Redis is configured."""
+    import importlib
+
+    import cxhub.settings as project_settings
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        return importlib.reload(project_settings).CACHES["default"]["BACKEND"]
+    finally:
+        monkeypatch.delenv("REDIS_URL")
+        importlib.reload(project_settings)
+
+
 @pytest.fixture
-def cache_down(settings):
+def cache_down(settings, monkeypatch):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": production_redis_backend(monkeypatch),
             # A closed loopback port: every cache call fails at once.
             "LOCATION": "redis://127.0.0.1:9/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
