@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from journeys.models import Customer
+from journeys.models import Customer, Touchpoint
 from metrics.filters import DashboardFilters
 from surveys.models import Answer, Response
 from tickets.models import Category, Ticket
@@ -155,7 +155,11 @@ def latest_comments(filters: DashboardFilters, *, limit: int = 8) -> list[dict]:
         response__submitted_at__lt=high,
     ).exclude(text="")
     if filters.touchpoint:
-        answers = answers.filter(response__touchpoint__slug=filters.touchpoint)
+        # On the response's own column (the id from a scalar subquery, still one query): the
+        # (touchpoint, submitted_at) index then walks newest first and stops after `limit`,
+        # where a join on the slug made the planner read the whole range and sort it.
+        touchpoint_id = Touchpoint.objects.filter(slug=filters.touchpoint).values("id")[:1]
+        answers = answers.filter(response__touchpoint_id=Subquery(touchpoint_id))
     if filters.channel:
         answers = answers.filter(response__channel__slug=filters.channel)
     if filters.persona:

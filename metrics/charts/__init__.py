@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboards: pure functions from KPI points to go.Figure, no queries.
+"""Plotly figures for the dashboards: pure functions from KPI points to figure dicts, no queries.
 
 Every text that reaches Plotly (titles, legend names, tick labels, hover text) is HTML-escaped
 first: Plotly renders a subset of HTML (<b>, <br>, <a href>) in those strings, so a touchpoint

@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from metrics.charts.base import GRID_COLOUR, PALETTE, UNIT_AXIS, _base_layout, colour_for, esc, fmt
+from metrics.charts.base import (
+    GRID_COLOUR,
+    PALETTE,
+    UNIT_AXIS,
+    _base_layout,
+    colour_for,
+    esc,
+    fmt,
+    plot_figure,
+    plot_trace,
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ def bar_figure(
     decimals: int = 1,
     horizontal: bool = True,
     title: str = "",
-) -> go.Figure:
+) -> dict:
     """One value per category (volume by channel, top ticket categories)."""
     colour = colour_for(key)
     names = [esc(bar.label) for bar in bars]
@@ -40,7 +49,8 @@ def bar_figure(
         + (f"<br>{esc(bar.extra)}" if bar.extra else "")
         for bar in bars
     ]
-    trace = go.Bar(
+    trace = plot_trace(
+        "bar",
         x=values if horizontal else names,
         y=names if horizontal else values,
         orientation="h" if horizontal else "v",
@@ -59,7 +69,7 @@ def bar_figure(
         layout["yaxis"] = {"automargin": True, "autorange": "reversed"}
     else:
         layout["yaxis"] = axis
-    return go.Figure(data=[trace], layout=layout)
+    return plot_figure(data=[trace], layout=layout)
 
 
 def grouped_bar_figure(
@@ -71,13 +81,14 @@ def grouped_bar_figure(
     links: Sequence[str] | None = None,
     decimals: int = 1,
     title: str = "",
-) -> go.Figure:
+) -> dict:
     """Several statistics per category (mean, median, p90 of a time by channel)."""
     traces: list = []
     names = [esc(category) for category in categories]
     for index, (series_name, values) in enumerate(series):
         traces.append(
-            go.Bar(
+            plot_trace(
+                "bar",
                 x=names,
                 y=list(values),
                 name=esc(series_name),
@@ -99,7 +110,7 @@ def grouped_bar_figure(
     # Above the plot: long category names tilt and would run into a legend below it.
     layout["legend"] = {"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}
     layout["margin"]["t"] = 40
-    return go.Figure(data=traces, layout=layout)
+    return plot_figure(data=traces, layout=layout)
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,7 @@ class FunnelStage:
     link: str = ""
 
 
-def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> go.Figure:
+def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> dict:
     """Customers per stage, with the conversion to the next stage in the hover."""
     hovers = []
     for stage in stages:
@@ -125,7 +136,8 @@ def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> go.Figur
                 + _("%(share)s drop off") % {"share": f"{100 - stage.conversion:.1f}%"}
             )
         hovers.append(text)
-    trace = go.Funnel(
+    trace = plot_trace(
+        "funnel",
         y=[esc(stage.label) for stage in stages],
         x=[stage.customers for stage in stages],
         textinfo="value+percent initial",
@@ -136,12 +148,12 @@ def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> go.Figur
     )
     layout = _base_layout(title=title, height=max(220, 70 + 50 * len(stages)))
     layout["yaxis"] = {"automargin": True}
-    return go.Figure(data=[trace], layout=layout)
+    return plot_figure(data=[trace], layout=layout)
 
 
 def distribution_figure(
     counts: dict[str, int], *, question: str, order: Sequence[str] | None = None
-) -> go.Figure:
+) -> dict:
     """How often each answer was given to one question."""
     keys = list(order) if order else sorted(counts, key=_answer_sort_key)
     total = sum(counts.values()) or 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from metrics.charts.base import (
@@ -23,6 +22,8 @@ from metrics.charts.base import (
     esc,
     fmt,
     is_small,
+    plot_figure,
+    plot_trace,
     value_bounds,
 )
 from metrics.types import KpiPoint
@@ -40,7 +41,7 @@ def trend_figure(
     link: Callable[[KpiPoint], str] | None = None,
     title: str = "",
     height: int = 320,
-) -> go.Figure:
+) -> dict:
     """A KPI over time with its 95% interval as a band; small samples in grey, not hidden."""
     colour = colour_for(key)
     x = [point.period_start.isoformat() for point in points]
@@ -49,7 +50,8 @@ def trend_figure(
         traces.append(trace)
     small = [is_small(point, unit, min_n) for point in points]
     traces.append(
-        go.Scatter(
+        plot_trace(
+            "scatter",
             x=x,
             y=[point.value for point in points],
             mode="lines+markers",
@@ -91,13 +93,14 @@ def trend_figure(
                 "font": {"size": 12, "color": "#566072"},
             }
         ]
-    return go.Figure(data=traces, layout=layout)
+    return plot_figure(data=traces, layout=layout)
 
 
-def sparkline_figure(points: Sequence[KpiPoint], *, key: str = "") -> go.Figure:
+def sparkline_figure(points: Sequence[KpiPoint], *, key: str = "") -> dict:
     """A tiny trend for a KPI tile: no axes, no hover, just the shape."""
     colour = colour_for(key)
-    trace = go.Scatter(
+    trace = plot_trace(
+        "scatter",
         x=[point.period_start.isoformat() for point in points],
         y=[point.value for point in points],
         mode="lines",
@@ -114,7 +117,7 @@ def sparkline_figure(points: Sequence[KpiPoint], *, key: str = "") -> go.Figure:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
-    return go.Figure(data=[trace], layout=layout)
+    return plot_figure(data=[trace], layout=layout)
 
 
 def nps_mix_figure(
@@ -123,7 +126,7 @@ def nps_mix_figure(
     granularity: str = "week",
     link: Callable[[KpiPoint, str], str] | None = None,
     title: str = "",
-) -> go.Figure:
+) -> dict:
     """Promoters, passives and detractors as stacked shares of each period's answers."""
     x = [point.period_start.isoformat() for point in points]
     traces: list = []
@@ -149,7 +152,8 @@ def nps_mix_figure(
                 )
             )
         traces.append(
-            go.Bar(
+            plot_trace(
+                "bar",
                 x=x,
                 y=shares,
                 name=esc(names[group]),
@@ -162,7 +166,7 @@ def nps_mix_figure(
     layout = _base_layout(title=title, y_title=_("% of answers"), unit="percent")
     layout["barmode"] = "stack"
     layout["yaxis"]["range"] = [0, 100]
-    return go.Figure(data=traces, layout=layout)
+    return plot_figure(data=traces, layout=layout)
 
 
 HEAT_GOOD_HIGH = [[0.0, "#e77f78"], [0.5, "#fbf0c8"], [1.0, "#6fbf8e"]]
@@ -186,10 +190,10 @@ def heatmap_figure(
     min_n: int = MIN_SAMPLE,
     link: Callable[[HeatmapRow, KpiPoint], str] | None = None,
     title: str = "",
-) -> go.Figure:
+) -> dict:
     """Touchpoint × period; cells with too small a sample drawn in grey with their value."""
     if not rows:
-        return go.Figure(layout=_base_layout(title=title))
+        return plot_figure(layout=_base_layout(title=title))
     x = [point.period_start.isoformat() for point in rows[0].points]
     y = [esc(row.label) for row in rows]
     main_z, grey_z, texts, hovers, links = [], [], [], [], []
@@ -222,7 +226,8 @@ def heatmap_figure(
         scale = [[1 - stop, colour] for stop, colour in scale]
     traces: list = []
     traces.append(
-        go.Heatmap(
+        plot_trace(
+            "heatmap",
             x=x,
             y=y,
             z=main_z,
@@ -240,7 +245,8 @@ def heatmap_figure(
         )
     )
     traces.append(
-        go.Heatmap(
+        plot_trace(
+            "heatmap",
             x=x,
             y=y,
             z=grey_z,
@@ -260,7 +266,7 @@ def heatmap_figure(
     layout = _base_layout(title=title, height=max(260, 60 + 30 * len(rows)))
     layout["yaxis"] = {"automargin": True, "autorange": "reversed"}
     layout["xaxis"] = {"automargin": True, "side": "bottom"}
-    return go.Figure(data=traces, layout=layout)
+    return plot_figure(data=traces, layout=layout)
 
 
 def multi_trend_figure(
@@ -273,7 +279,7 @@ def multi_trend_figure(
     title: str = "",
     bars: bool = False,
     colours: Sequence[str] | None = None,
-) -> go.Figure:
+) -> dict:
     """Several series over time on one axis (responses per survey, churn and retention)."""
     traces: list = []
     for index, (name, points) in enumerate(series):
@@ -291,7 +297,8 @@ def multi_trend_figure(
             for point in points
         ]
         if bars:
-            trace = go.Bar(
+            trace = plot_trace(
+                "bar",
                 x=x,
                 y=[point.value for point in points],
                 name=esc(name),
@@ -300,7 +307,8 @@ def multi_trend_figure(
                 hoverinfo="text",
             )
         else:
-            trace = go.Scatter(
+            trace = plot_trace(
+                "scatter",
                 x=x,
                 y=[point.value for point in points],
                 name=esc(name),
@@ -313,4 +321,4 @@ def multi_trend_figure(
     layout = _base_layout(title=title, y_title=UNIT_AXIS.get(unit, unit), unit=unit)
     if bars:
         layout["barmode"] = "stack"
-    return go.Figure(data=traces, layout=layout)
+    return plot_figure(data=traces, layout=layout)

@@ -49,6 +49,16 @@ SIMPLE = {
         + [f"{p}_{s}" for p in ("res", "resb") for s in ("n", "sum", "sumsq")],
     ),
 }
+# The response rollup holds every survey scale side by side; a KPI sums only its own scale (plus
+# `responses`, so a group with responses but none on this scale still shows as a group).
+RESPONSE_KPI_FIELDS = {
+    "nps": ["responses"] + [f"nps_{p}" for p in NPS_POINTS],
+    "csat": ["responses"]
+    + [f"csat5_{p}" for p in CSAT5_POINTS]
+    + [f"csat7_{p}" for p in CSAT7_POINTS],
+    "ces": ["responses"] + [f"ces_{p}" for p in CES_POINTS],
+}
+RESPONSE_KPI_FIELDS["csat_mean"] = RESPONSE_KPI_FIELDS["csat"]
 EVENT_TYPES = ("delivered", "opened", "clicked", "converted")
 LANGUAGE_ROLLUPS = {"responses", "followups", "invitations"}
 
@@ -124,6 +134,14 @@ def _sum_rows(
     return result
 
 
+def simple_fields(definition: KpiDefinition) -> list[str]:
+    """The rollup columns a KPI's value is computed from."""
+    _model, fields = SIMPLE[definition.rollup]
+    if definition.rollup == "responses":
+        return RESPONSE_KPI_FIELDS.get(definition.key, fields)
+    return fields
+
+
 def simple_parts(definition, start, end, filters, granularity, group_by) -> dict[Key, dict]:
     if definition.rollup == "events":
         qs = m.EventDaily.objects.filter(
@@ -131,9 +149,22 @@ def simple_parts(definition, start, end, filters, granularity, group_by) -> dict
         )
         aggregates = {t: Sum("events", filter=Q(type=t)) for t in EVENT_TYPES}
         return _sum_rows(qs, granularity, group_by, aggregates)
-    model, fields = SIMPLE[definition.rollup]
+    model = SIMPLE[definition.rollup][0]
     qs = model.objects.filter(filter_q(definition, filters), day__gte=start, day__lte=end)
-    return _sum_rows(qs, granularity, group_by, {f: Sum(f) for f in fields})
+    return _sum_rows(qs, granularity, group_by, {f: Sum(f) for f in simple_fields(definition)})
+
+
+def daily_simple_parts(definitions, start, end, filters) -> dict[date, dict]:
+    """Parts per day for several KPIs of one simple rollup under the same filters, in one query:
+    the union of their columns, so the caller can sum any windows and periods out of it."""
+    first = definitions[0]
+    fields: list[str] = []
+    for definition in definitions:
+        fields += [f for f in simple_fields(definition) if f not in fields]
+    model = SIMPLE[first.rollup][0]
+    qs = model.objects.filter(filter_q(first, filters), day__gte=start, day__lte=end)
+    rows = _sum_rows(qs, "day", None, {f: Sum(f) for f in fields})
+    return {day: parts for (day, _group), parts in rows.items()}
 
 
 def histogram_parts(

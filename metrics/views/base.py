@@ -40,9 +40,11 @@ def _code_stamp() -> str:
     older code drew (the cache outlives processes: Redis in production, files locally)."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted([*package.glob("views/*.py"), *package.glob("charts/*.py")]):
+    for path in sorted(
+        [*package.glob("views/*.py"), *package.glob("charts/*.py"), *package.glob("selectors/*.py")]
+    ):
         digest.update(path.read_bytes())
-    for name in ("filters.py", "drilldown.py", "kpis.py", "selectors.py"):
+    for name in ("filters.py", "drilldown.py", "kpis.py", "rollups/read.py"):
         digest.update((package / name).read_bytes())
     return digest.hexdigest()[:16]
 

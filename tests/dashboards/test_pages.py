@@ -337,7 +337,7 @@ def test_query_count_is_bounded_and_does_not_grow_with_ten_times_the_data(
     recompute()
     client.force_login(manager)
     urls = [
-        ("/", 90),
+        ("/", 40),
         (reverse("metrics:touchpoints"), 30),
         (reverse("metrics:touchpoint_detail", args=[org.touchpoints[0].slug]), 40),
         (reverse("metrics:surveys"), 40),

@@ -316,3 +316,22 @@ def at_risk_customers(*, limit: int = 50, offset: int = 0):
     from metrics.risk import at_risk_customers as compute
 
     return compute(limit=limit, offset=offset)
+
+
+# At the end: the batched read builds on the helpers above.
+from metrics.selectors.board import kpi_board  # noqa: E402
+
+__all__ = [
+    "answer_distribution",
+    "at_risk_customers",
+    "kpi_board",
+    "kpi_breakdown",
+    "kpi_definitions",
+    "kpi_series",
+    "kpi_summary",
+    "kpi_value",
+    "last_computed",
+    "period_start",
+    "periods",
+    "previous_range",
+]

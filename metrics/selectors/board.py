@@ -1,0 +1,137 @@
+"""Several KPIs' summaries and series in one pass (the overview's tiles): one query per rollup
+table and filter set, by day over both windows, summed here into the windows and periods."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from metrics import stats
+from metrics.kpis import KpiDefinition, get_kpi
+from metrics.rollups import read
+from metrics.selectors import (
+    _check_range,
+    _compute,
+    kpi_series,
+    kpi_summary,
+    periods,
+    previous_range,
+)
+from metrics.types import GRANULARITIES, KpiFilters, KpiPoint, KpiSeries, KpiSummary, KpiValue
+
+
+def _add_parts(total: dict, parts: dict) -> None:
+    for name, value in parts.items():
+        total[name] = total.get(name, 0) + value
+
+
+def _window_sum(daily: dict, start: date, end: date) -> dict:
+    total: dict = {}
+    for day, parts in daily.items():
+        if start <= day <= end:
+            _add_parts(total, parts)
+    return total
+
+
+def kpi_board(
+    *,
+    keys: list[str],
+    filters_for: dict[str, KpiFilters],
+    start: date,
+    end: date,
+    granularity: str = "week",
+    compare: str = "previous",
+    previous: tuple[date, date] | None = None,
+) -> dict[str, tuple[KpiSummary, KpiSeries]]:
+    """kpi_summary and kpi_series (no group_by) for several KPIs at once, equal to calling both for
+    each key. KPIs of one simple rollup under the same filters share one query by day over both
+    windows (plus one per histogram), summed here into the windows and periods; level and stage
+    KPIs fall back to the single-KPI reads."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of: {', '.join(GRANULARITIES)}.")
+    _check_range(start, end)
+    previous_start, previous_end = previous or previous_range(start, end, compare)
+    _check_range(previous_start, previous_end)
+    # Adjacent windows (the standard comparison) are read as one span; last year's as two.
+    spans = sorted([(start, end), (previous_start, previous_end)])
+    if spans[1][0] <= spans[0][1] + timedelta(days=1):
+        spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
+    period_list = periods(start, end, granularity)
+    definitions = {key: get_kpi(key) for key in keys}
+    batches: dict[tuple, list[KpiDefinition]] = {}
+    result: dict[str, tuple[KpiSummary, KpiSeries]] = {}
+    for key, definition in definitions.items():
+        if definition.rollup in ("backlog", "customers", "stages", "events"):
+            summary = kpi_summary(
+                key=key,
+                start=start,
+                end=end,
+                filters=filters_for[key],
+                compare=compare,
+                previous=previous,
+            )
+            series = kpi_series(
+                key=key, start=start, end=end, granularity=granularity, filters=filters_for[key]
+            )
+            result[key] = (summary, series)
+            continue
+        batches.setdefault((definition.rollup, filters_for[key]), []).append(definition)
+    for (_rollup, filters), batch in batches.items():
+        daily: dict = {}
+        for low, high in spans:
+            daily.update(read.daily_simple_parts(batch, low, high, filters))
+        for definition in batch:
+            histogram: dict = {}
+            for low, high in spans if definition.histogram_measure is not None else ():
+                for (day, _g), buckets in read.histogram_parts(
+                    definition, low, high, filters, "day", None
+                ).items():
+                    histogram[day] = buckets
+            result[definition.key] = _board_entry(
+                definition,
+                daily,
+                histogram,
+                (start, end),
+                (previous_start, previous_end),
+                granularity,
+                period_list,
+            )
+    return {key: result[key] for key in keys}
+
+
+def _board_entry(definition, daily, histogram, current_range, previous_range_, granularity, plist):
+    def computed(first: date, last: date) -> tuple[dict, dict]:
+        parts = _window_sum(daily, first, last)
+        buckets = _window_sum(histogram, first, last)
+        return _compute(definition, parts, buckets), parts
+
+    (current, current_parts), (before, previous_parts) = (
+        computed(*current_range),
+        computed(*previous_range_),
+    )
+    current_value = KpiValue(start=current_range[0], end=current_range[1], **current)
+    previous_value = KpiValue(start=previous_range_[0], end=previous_range_[1], **before)
+    change = None
+    if current_value.value is not None and previous_value.value is not None:
+        change = round(current_value.value - previous_value.value, max(definition.decimals, 1) + 1)
+    p_value = None
+    if definition.p_value is not None and current_value.n and previous_value.n:
+        p_value = definition.p_value(current_parts, previous_parts)
+    summary = KpiSummary(
+        kpi=definition.key,
+        current=current_value,
+        previous=previous_value,
+        change=change,
+        significant=stats.significant(p_value),
+        p_value=p_value,
+    )
+    points = [
+        KpiPoint(period_start=p_start, **computed(first, last)[0]) for p_start, first, last in plist
+    ]
+    series = KpiSeries(
+        kpi=definition.key,
+        granularity=granularity,
+        start=current_range[0],
+        end=current_range[1],
+        points=points,
+    )
+    return summary, series
