@@ -3,9 +3,8 @@ response submission (throttled in the service layer) and response lists for mana
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response as ApiResponse
@@ -193,6 +192,11 @@ class ResponseOutputSerializer(serializers.ModelSerializer):
         }
 
 
+class ResponseBatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField())
+
+
 class ResponseFilterSerializer(StrictPlainSerializer):
     survey = serializers.SlugField(required=False)
     touchpoint = serializers.SlugField(required=False)
@@ -301,8 +305,26 @@ class SurveyViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(
-        request=ResponseInputSerializer,
-        responses={200: ResponseOutputSerializer(many=True), 201: ResponseOutputSerializer},
+        request=PolymorphicProxySerializer(
+            component_name="ResponseSubmission",
+            serializers=[ResponseInputSerializer, ResponseInputSerializer(many=True)],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: ResponseOutputSerializer(many=True),
+            201: PolymorphicProxySerializer(
+                component_name="ResponseSubmissionResult",
+                serializers=[ResponseOutputSerializer, ResponseBatchResultSerializer],
+                resource_type_field_name=None,
+            ),
+            400: OpenApiResponse(
+                description="A bad response; for a list, the index of the first bad item, its "
+                "errors, and nothing stored"
+            ),
+        },
+        description="POST one response (an object), or a list of at most "
+        f"{services.responses.MAX_BATCH} responses to store all together or none (the error "
+        "names the index of the first bad one). A list answers 201 with the created ids.",
     )
     @action(detail=True, methods=["get", "post"])
     def responses(self, request, slug=None):
@@ -310,18 +332,14 @@ class SurveyViewSet(viewsets.ModelViewSet):
             survey = self._survey(slug)
             return ResponseViewSet.list_for(request, self, extra={"survey": survey.slug})
         survey = self._survey(slug)
+        if isinstance(request.data, list):
+            return self._responses_batch(request, survey)
         payload = ResponseInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        data = payload.validated_data
         try:
             response = services.response_submit(
                 survey=survey,
-                answers=data["answers"],
-                customer_ref=data.get("customer") or None,
-                channel=data.get("channel") or None,
-                invitation_token=data.get("invitation") or None,
-                submitted_at=data.get("submitted_at"),
-                language=data.get("language") or None,
+                **_submission(payload.validated_data),
                 user=request.user if request.user.is_authenticated else None,
                 client_ip=throttle.client_ip(request),
             )
@@ -332,7 +350,58 @@ class SurveyViewSet(viewsets.ModelViewSet):
                 {"answers": {key: [message] for key, message in invalid.errors.items()}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        except DjangoValidationError:
-            raise
-        response = Response.objects.prefetch_related("answers__question").get(pk=response.pk)
+        # The service returns the response with its relations and answers in hand: no re-read.
         return ApiResponse(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
+
+    def _responses_batch(self, request, survey: Survey) -> ApiResponse:
+        items = request.data
+        limit = services.responses.MAX_BATCH
+        if not items:
+            return _bad_item(0, {"non_field_errors": [str(services.responses.BATCH_EMPTY)]})
+        if len(items) > limit:
+            message = str(services.responses.BATCH_TOO_LARGE % {"limit": limit})
+            return _bad_item(limit, {"non_field_errors": [message]})
+        submissions = []
+        for index, item in enumerate(items):
+            payload = ResponseInputSerializer(data=item)
+            if not payload.is_valid():
+                return _bad_item(index, payload.errors)
+            submissions.append(_submission(payload.validated_data))
+        try:
+            created = services.responses_submit_batch(
+                survey=survey,
+                items=submissions,
+                user=request.user if request.user.is_authenticated else None,
+                client_ip=throttle.client_ip(request),
+            )
+        except throttle.RateLimited as limited:
+            raise exceptions.Throttled(wait=limited.retry_after) from None
+        except services.ResponseBatchError as error:
+            return _bad_item(error.index, error.errors, conflict=error.conflict)
+        return ApiResponse(
+            {"created": len(created), "ids": [response.pk for response in created]},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _submission(data: dict) -> dict:
+    """The service's keywords for one validated response payload."""
+    return {
+        "answers": data["answers"],
+        "customer_ref": data.get("customer") or None,
+        "channel": data.get("channel") or None,
+        "invitation_token": data.get("invitation") or None,
+        "submitted_at": data.get("submitted_at"),
+        "language": data.get("language") or None,
+    }
+
+
+def _bad_item(index: int, errors, *, conflict: bool = False) -> ApiResponse:
+    return ApiResponse(
+        {
+            "detail": str(services.responses.BATCH_INVALID % {"index": index}),
+            "index": index,
+            "errors": errors,
+        },
+        status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST,
+    )

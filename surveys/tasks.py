@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from surveys.services import invitations_send_due
+from surveys.services.followups import follow_up_for_response_id
 
 
 @shared_task(
@@ -17,3 +18,16 @@ from surveys.services import invitations_send_due
 def send_due_invitations() -> int:
     """Send pending invitations whose send_after has passed. Safe to run twice."""
     return invitations_send_due()
+
+
+@shared_task(
+    name="surveys.tasks.open_follow_up",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def open_follow_up(response_id: int) -> int | None:
+    """Open the closed-loop ticket of a response, queued when the response commits. Safe to run
+    twice: a response has at most one follow-up. Returns the ticket's id, or None."""
+    follow_up = follow_up_for_response_id(response_id=response_id)
+    return follow_up.ticket_id if follow_up is not None else None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from surveys.services.followups import follow_up_for_response, follow_up_reason
+from surveys.services.followups import (
+    follow_up_for_response,
+    follow_up_for_response_id,
+    follow_up_reason,
+)
 from surveys.services.invitation_lists import (
     BulkResult,
     invitation_csv_parse,
@@ -24,9 +28,11 @@ from surveys.services.responses import (
     AlreadyAnswered,
     AnswersInvalid,
     InvitationNotFound,
+    ResponseBatchError,
     clean_answers,
     invitation_resolve,
     response_submit,
+    responses_submit_batch,
     survey_open_check,
 )
 from surveys.services.surveys import (
@@ -45,12 +51,14 @@ __all__ = [
     "BulkResult",
     "InvitationNotFound",
     "RateLimited",
+    "ResponseBatchError",
     "available_languages",
     "clean_answers",
     "clean_questions",
     "client_ip",
     "contact_policy",
     "follow_up_for_response",
+    "follow_up_for_response_id",
     "follow_up_reason",
     "invitation_create",
     "invitation_csv_parse",
@@ -65,6 +73,7 @@ __all__ = [
     "invitations_send_to_list",
     "question_as_dict",
     "response_submit",
+    "responses_submit_batch",
     "suppression_reason",
     "survey_create",
     "survey_open_check",

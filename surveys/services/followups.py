@@ -8,7 +8,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from surveys.models import FollowUp, Question, Response
+from surveys.models import Answer, FollowUp, Question, Response
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,27 @@ def follow_up_for_response(*, response: Response, answers) -> FollowUp | None:
     except Exception:
         logger.exception("could not open the follow-up ticket for response %s", response.pk)
         return None
+
+
+def follow_up_for_response_id(*, response_id: int) -> FollowUp | None:
+    """The follow-up of a stored response (the task's entry point): reads the response with what
+    the ticket needs, and its comment, then applies the rule as follow_up_for_response does."""
+    response = (
+        Response.objects.select_related(
+            "survey__touchpoint__channel", "survey__touchpoint__department", "customer", "channel"
+        )
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return None
+    comments = [
+        (answer.question, {"text": answer.text})
+        for answer in Answer.objects.filter(
+            response=response, question__type=Question.Type.TEXT
+        ).select_related("question")
+    ]
+    return follow_up_for_response(response=response, answers=comments)
 
 
 def _open(*, response: Response, reason: str, comment: str) -> FollowUp:

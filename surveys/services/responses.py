@@ -4,7 +4,9 @@ per invitation enforced by the database, and the closed-loop follow-up opened fo
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,11 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from journeys.models import Customer
+from journeys.models import Channel, Customer, Touchpoint
 from journeys.services import channel_by_slug, customer_resolve, effective_time
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.selectors import invitation_answered
 from surveys.services import throttle
+from surveys.services.followups import follow_up_for_response_id, follow_up_reason
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,11 @@ ANSWER_CHOICE = _("Choose one of the offered options.")
 ANSWER_MULTI = _("Choose one or more of the offered options, each once.")
 ANSWER_TEXT = _("Give a text of at most %(max)s characters.")
 ANSWER_NUL = _("Text may not contain NUL characters.")
+MAX_BATCH = 500
+BATCH_EMPTY = _("Send at least one response.")
+BATCH_TOO_LARGE = _("At most %(limit)s responses per request.")
+BATCH_INVALID = _("Response %(index)s is invalid; no response was stored.")
+INVITATION_UNKNOWN = _("Unknown or expired invitation.")
 
 
 class AnswersInvalid(ValidationError):
@@ -47,6 +55,17 @@ class AnswersInvalid(ValidationError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__({"answers": [f"{key}: {message}" for key, message in errors.items()]})
+
+
+class ResponseBatchError(ValidationError):
+    """A batch failed: `index` is the position of the first bad item, `errors` its field errors;
+    `conflict` when that item's invitation was answered already (409, not 400)."""
+
+    def __init__(self, index: int, errors: dict, *, conflict: bool = False) -> None:
+        self.index = index
+        self.errors = errors
+        self.conflict = conflict
+        super().__init__(BATCH_INVALID % {"index": index})
 
 
 class AlreadyAnswered(IntegrityError):
@@ -197,21 +216,61 @@ def _denormalise(response: Response, cleaned: list[tuple[Question, dict]]) -> No
             response.has_comment = bool(fields.get("text"))
 
 
-@transaction.atomic
-def response_submit(
+@dataclass
+class _Lookups:
+    """What one request reads once, however many responses it carries."""
+
+    survey: Survey
+    questions: list[Question] | None = None
+    channels: dict[str, Channel] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+
+    def question_list(self) -> list[Question]:
+        if self.questions is None:
+            self.questions = list(self.survey.questions.all())
+        return self.questions
+
+    def channel(self, slug: str) -> Channel:
+        if slug not in self.channels:
+            # Most callers name the touchpoint's own channel, often already read with the survey.
+            touchpoint = (
+                self.survey.touchpoint if Survey.touchpoint.is_cached(self.survey) else None
+            )
+            own = (
+                touchpoint.channel
+                if touchpoint and Touchpoint.channel.is_cached(touchpoint)
+                else None
+            )
+            self.channels[slug] = own if own and own.slug == slug else channel_by_slug(slug)
+        return self.channels[slug]
+
+    def customer(self, external_id: str, seen_at: datetime) -> Customer:
+        if external_id not in self.customers:
+            self.customers[external_id] = customer_resolve(external_id=external_id, seen_at=seen_at)
+        return self.customers[external_id]
+
+
+@dataclass
+class _Prepared:
+    response: Response
+    cleaned: list[tuple[Question, dict]]
+    invitation: Invitation | None
+
+
+def _prepare(
     *,
-    survey: Survey,
+    lookups: _Lookups,
     answers: Any,
-    customer_ref: str | None = None,
-    channel: str | None = None,
-    invitation_token: str | None = None,
-    submitted_at: datetime | None = None,
-    language: str | None = None,
-    user=None,
-    client_ip: str | None = None,
-) -> Response:
-    """Record one response. Public callers (anonymous, or without surveys.add_response) spend the
-    shared per-address budget first; everything else is validated before the first write."""
+    customer_ref: str | None,
+    channel: str | None,
+    invitation_token: str | None,
+    submitted_at: datetime | None,
+    language: str | None,
+    user,
+    client_ip: str | None,
+) -> _Prepared:
+    """Validate one response and build it unsaved; raises before anything is written."""
+    survey = lookups.survey
     if not is_public_exempt(user):
         throttle.throttle_hit(scope=throttle.PUBLIC_SURVEY, ident=client_ip)
     at = effective_time(user=user, requested=submitted_at)
@@ -230,17 +289,15 @@ def response_submit(
     elif survey.invitation_only:
         raise ValidationError({"invitation": INVITATION_REQUIRED})
 
-    questions = list(survey.questions.all())
-    cleaned = clean_answers(questions=questions, answers=answers)
+    cleaned = clean_answers(questions=lookups.question_list(), answers=answers)
 
     if language in (None, ""):
         language = (invitation.language if invitation else "") or survey.default_language
     if language not in (survey.languages or [survey.default_language]):
         raise ValidationError({"language": UNKNOWN_LANGUAGE})
 
-    channel_obj = None
     if channel:
-        channel_obj = channel_by_slug(channel)
+        channel_obj = lookups.channel(channel)
     elif invitation is not None and invitation.channel_id:
         channel_obj = invitation.channel
     else:
@@ -256,7 +313,7 @@ def response_submit(
             raise ValidationError(
                 {"customer": _("Give the customer's external id (at most 100 characters).")}
             )
-        customer = customer_resolve(external_id=customer_ref, seen_at=at)
+        customer = lookups.customer(customer_ref, at)
     if survey.is_anonymous:
         customer = None
 
@@ -264,7 +321,7 @@ def response_submit(
         survey=survey,
         customer=customer,
         channel=channel_obj,
-        touchpoint_id=survey.touchpoint_id,
+        touchpoint=survey.touchpoint,
         stage_id=survey.stage_id,
         invitation=invitation,
         language=language,
@@ -276,17 +333,126 @@ def response_submit(
         response.resolved_by_id = ticket.resolved_by_id
         response.resolved_department_id = ticket.department_id
     _denormalise(response, cleaned)
-    # The OneToOne on invitation makes a parallel second submit fail here (IntegrityError -> 409).
-    response.save()
-    Answer.objects.bulk_create(
-        [Answer(response=response, question=question, **fields) for question, fields in cleaned]
-    )
-    if invitation is not None:
-        Invitation.objects.filter(pk=invitation.pk).update(
-            responded_at=at, updated_at=timezone.now()
+    return _Prepared(response=response, cleaned=cleaned, invitation=invitation)
+
+
+def _answers_of(prepared: _Prepared) -> list[Answer]:
+    return [
+        Answer(response=prepared.response, question=question, **fields)
+        for question, fields in prepared.cleaned
+    ]
+
+
+def _after_save(prepared: _Prepared, answers: list[Answer]) -> None:
+    """Mark the invitation answered, queue the follow-up, and leave the response's answers and
+    (still absent) follow-up cached so the caller's response body costs no further query."""
+    response = prepared.response
+    if prepared.invitation is not None:
+        Invitation.objects.filter(pk=prepared.invitation.pk).update(
+            responded_at=response.submitted_at, updated_at=timezone.now()
         )
+    # As prefetch_related leaves it: a queryset whose result is already in hand.
+    cached = Answer.objects.filter(response=response)
+    cached._result_cache = answers
+    cached._prefetch_done = True
+    response._prefetched_objects_cache = {"answers": cached}
+    Response.follow_up.related.set_cached_value(response, None)
+    if response.customer_id is not None and follow_up_reason(response):
+        transaction.on_commit(partial(follow_up_schedule, response.pk))
 
-    from surveys.services.followups import follow_up_for_response
 
-    follow_up_for_response(response=response, answers=cleaned)
-    return response
+@transaction.atomic
+def response_submit(
+    *,
+    survey: Survey,
+    answers: Any,
+    customer_ref: str | None = None,
+    channel: str | None = None,
+    invitation_token: str | None = None,
+    submitted_at: datetime | None = None,
+    language: str | None = None,
+    user=None,
+    client_ip: str | None = None,
+) -> Response:
+    """Record one response. Public callers (anonymous, or without surveys.add_response) spend the
+    shared per-address budget first; everything else is validated before the first write. A
+    follow-up the response calls for is opened by a task once this transaction commits."""
+    prepared = _prepare(
+        lookups=_Lookups(survey=survey),
+        answers=answers,
+        customer_ref=customer_ref,
+        channel=channel,
+        invitation_token=invitation_token,
+        submitted_at=submitted_at,
+        language=language,
+        user=user,
+        client_ip=client_ip,
+    )
+    # The OneToOne on invitation makes a parallel second submit fail here (IntegrityError -> 409).
+    prepared.response.save()
+    answer_rows = Answer.objects.bulk_create(_answers_of(prepared))
+    _after_save(prepared, answer_rows)
+    return prepared.response
+
+
+@transaction.atomic
+def responses_submit_batch(
+    *, survey: Survey, items: list[dict], user=None, client_ip: str | None = None
+) -> list[Response]:
+    """Record a list of responses to one survey: all of them or none. Each item takes the keys of
+    response_submit (answers, customer_ref, channel, invitation_token, submitted_at, language).
+    The first invalid item raises ResponseBatchError naming its index; nothing is written then."""
+    if not items:
+        raise ResponseBatchError(0, {"non_field_errors": [str(BATCH_EMPTY)]})
+    if len(items) > MAX_BATCH:
+        raise ResponseBatchError(
+            MAX_BATCH, {"non_field_errors": [str(BATCH_TOO_LARGE % {"limit": MAX_BATCH})]}
+        )
+    lookups = _Lookups(survey=survey)
+    lookups.channels = {channel.slug: channel for channel in Channel.objects.all()}
+    refs = {item["customer_ref"] for item in items if isinstance(item.get("customer_ref"), str)}
+    lookups.customers = {
+        customer.external_id: customer for customer in Customer.objects.filter(external_id__in=refs)
+    }
+    prepared: list[_Prepared] = []
+    for index, item in enumerate(items):
+        try:
+            prepared.append(_prepare(lookups=lookups, user=user, client_ip=client_ip, **item))
+        except AnswersInvalid as invalid:
+            raise ResponseBatchError(
+                index, {"answers": {key: [message] for key, message in invalid.errors.items()}}
+            ) from None
+        except InvitationNotFound:
+            raise ResponseBatchError(index, {"invitation": [str(INVITATION_UNKNOWN)]}) from None
+        except AlreadyAnswered as answered:
+            raise ResponseBatchError(
+                index, {"invitation": [str(answered)]}, conflict=True
+            ) from None
+        except ValidationError as error:
+            raise ResponseBatchError(index, _error_dict(error)) from None
+    responses = Response.objects.bulk_create([item.response for item in prepared])
+    per_item = [_answers_of(item) for item in prepared]
+    Answer.objects.bulk_create([answer for answers in per_item for answer in answers])
+    for item, answers in zip(prepared, per_item, strict=True):
+        _after_save(item, answers)
+    return responses
+
+
+def _error_dict(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+    return {"non_field_errors": [str(message) for message in error.messages]}
+
+
+def follow_up_schedule(response_id: int) -> None:
+    """Queue the follow-up task; with the broker unreachable, open the follow-up right here, as a
+    lost ticket for an unhappy customer is worse than a slower request."""
+    from surveys.tasks import open_follow_up
+
+    try:
+        open_follow_up.delay(response_id)
+    except Exception:
+        logger.exception(
+            "could not queue the follow-up of response %s; opening it now", response_id
+        )
+        follow_up_for_response_id(response_id=response_id)

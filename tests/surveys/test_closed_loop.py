@@ -15,6 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def follow_ups(settings, django_capture_on_commit_callbacks):
+    """Follow-ups are opened by a task queued on commit: run it in-process when the test's
+    transaction would have committed."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def setup():
     department = factories.make_department()
     touchpoint = factories.make_touchpoint(department=department)
@@ -98,17 +106,21 @@ def test_csat_response_records_ticket_agent_and_team(setup, django_capture_on_co
     assert invitation.status != "cancelled"
 
 
-def test_detractor_opens_exactly_one_follow_up_ticket():
+def test_detractor_opens_exactly_one_follow_up_ticket(follow_ups, manager):
     department = factories.make_department()
     touchpoint = factories.make_touchpoint(department=department)
     survey = make_survey(touchpoint=touchpoint, name="Delivery NPS")
     before = Ticket.objects.count()
-    reply = factories.api_client().post(
-        f"/api/v1/surveys/{survey.slug}/responses/",
-        {"answers": {"nps": 2, "comment": "<b>Late</b> again"}, "customer": "angry-1"},
-        format="json",
-    )
+    with follow_ups() as queued:
+        reply = factories.api_client().post(
+            f"/api/v1/surveys/{survey.slug}/responses/",
+            {"answers": {"nps": 2, "comment": "<b>Late</b> again"}, "customer": "angry-1"},
+            format="json",
+        )
+        # Nothing is opened inside the request: the ticket waits for the commit.
+        assert Ticket.objects.count() == before
     assert reply.status_code == 201
+    assert len(queued) == 1
     assert Ticket.objects.count() == before + 1
     follow_up = FollowUp.objects.get()
     ticket = follow_up.ticket
@@ -117,7 +129,8 @@ def test_detractor_opens_exactly_one_follow_up_ticket():
     assert ticket.department == department
     assert "Delivery NPS" in ticket.subject
     assert "<b>Late</b> again" in ticket.messages.first().body
-    assert reply.json()["follow_up"]["ticket"] == ticket.reference
+    detail = factories.api_client(manager).get(f"/api/v1/responses/{reply.json()['id']}/")
+    assert detail.json()["follow_up"]["ticket"] == ticket.reference
     # The rule does not fire again for the same response.
     response = Response.objects.get()
     assert services.follow_up_for_response(response=response, answers=[]) == follow_up
@@ -132,13 +145,14 @@ def test_detractor_opens_exactly_one_follow_up_ticket():
         ({"nps": 9, "comment": "great"}, False),
     ],
 )
-def test_follow_up_rule(answers, expected):
+def test_follow_up_rule(answers, expected, follow_ups):
     survey = make_survey()
-    services.response_submit(survey=survey, answers=answers, customer_ref="c-rule")
+    with follow_ups():
+        services.response_submit(survey=survey, answers=answers, customer_ref="c-rule")
     assert FollowUp.objects.exists() is expected
 
 
-def test_csat_bottom_points_and_low_effort_comment_open_follow_ups():
+def test_csat_bottom_points_and_low_effort_comment_open_follow_ups(follow_ups):
     survey = make_survey(
         questions=[
             {"key": "csat", "type": "csat", "text": "Satisfied?", "scale": 7},
@@ -146,24 +160,31 @@ def test_csat_bottom_points_and_low_effort_comment_open_follow_ups():
             {"key": "comment", "type": "text", "text": "Why?"},
         ]
     )
-    services.response_submit(survey=survey, answers={"csat": 2}, customer_ref="a")
-    services.response_submit(survey=survey, answers={"csat": 3}, customer_ref="b")
-    services.response_submit(survey=survey, answers={"ces": 2, "comment": "hard"}, customer_ref="c")
-    services.response_submit(survey=survey, answers={"ces": 2}, customer_ref="d")
+    with follow_ups():
+        services.response_submit(survey=survey, answers={"csat": 2}, customer_ref="a")
+        services.response_submit(survey=survey, answers={"csat": 3}, customer_ref="b")
+        services.response_submit(
+            survey=survey, answers={"ces": 2, "comment": "hard"}, customer_ref="c"
+        )
+        services.response_submit(survey=survey, answers={"ces": 2}, customer_ref="d")
     reasons = sorted(FollowUp.objects.values_list("response__customer__external_id", flat=True))
     assert reasons == ["a", "c"]
 
 
-def test_anonymous_detractor_gets_no_ticket_but_is_stored():
+def test_anonymous_detractor_gets_no_ticket_but_is_stored(follow_ups):
     survey = make_survey()
-    services.response_submit(survey=survey, answers={"nps": 0})
+    with follow_ups() as queued:
+        services.response_submit(survey=survey, answers={"nps": 0})
+    assert queued == []
     assert Response.objects.count() == 1
     assert not FollowUp.objects.exists()
 
 
-def test_manager_sees_closed_loop_status_on_the_response_page(client, manager):
+def test_manager_sees_closed_loop_status_on_the_response_page(client, manager, follow_ups):
     survey = make_survey()
-    response = services.response_submit(survey=survey, answers={"nps": 1}, customer_ref="x-1")
+    with follow_ups():
+        response = services.response_submit(survey=survey, answers={"nps": 1}, customer_ref="x-1")
+    response = Response.objects.get(pk=response.pk)
     client.force_login(manager)
     page = client.get(f"/surveys/responses/{response.pk}/")
     assert page.status_code == 200
