@@ -17,12 +17,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q, UniqueConstraint
+from django.db.models import Max
 from django.utils import timezone
 
 from journeys.models import Customer, JourneyEvent
-from metrics.models import FillState, KpiTarget, SourceDayCount, TimeHistogram
-from metrics.rollups import build, day_runs, sql, utc_ranges
+from metrics.models import FillState, KpiTarget, SourceDayCount
+from metrics.rollups import build
+from metrics.rollups.replace import rebuild
 from surveys.models import FollowUp, Invitation, Response
 from tickets.models import StatusChange, Ticket
 
@@ -88,160 +89,6 @@ def _lock() -> None:
     FillState.objects.filter(pk=state.pk).update(last_computed=timezone.now())
 
 
-def _delete_days(days: list[date] | None) -> None:
-    if days is None and connection.vendor == "postgresql":
-        # A full rebuild empties the tables with TRUNCATE (transactional in PostgreSQL): deleted
-        # rows would otherwise stay in the unique indexes and every re-inserted key would visit
-        # them, which doubles the rebuild. Readers wait for the commit instead of seeing half.
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in build.ROLLUP_MODELS)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {tables}")
-        return
-    for model in build.ROLLUP_MODELS:
-        qs = model.objects.all()
-        if model is TimeHistogram:  # its key starts with the measure: name them all to use it
-            qs = qs.filter(measure__in=[m for m, *_ in build.HISTOGRAMS])
-        if days is not None:
-            q = Q(pk__in=[])
-            for first, last in day_runs(days):
-                q |= Q(day__gte=first, day__lte=last)
-            qs = qs.filter(q)
-        qs._raw_delete(qs.db)
-
-
-def _rollup_indexes() -> list[tuple[str, str, str]]:
-    """(table, drop statement, create statement) for every secondary index of the rollup tables,
-    unique constraints included, read from the catalogue so they come back exactly as migrated."""
-    tables = [model._meta.db_table for model in build.ROLLUP_MODELS]
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT t.relname, i.relname, c.conname, pg_get_constraintdef(c.oid),
-                   pg_get_indexdef(x.indexrelid)
-            FROM pg_index x
-            JOIN pg_class t ON t.oid = x.indrelid
-            JOIN pg_class i ON i.oid = x.indexrelid
-            LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = t.oid
-            WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
-              AND NOT x.indisprimary
-            ORDER BY t.relname, i.relname
-            """,
-            [tables],
-        )
-        rows = cursor.fetchall()
-    result = []
-    for table, index, constraint, constraint_def, index_def in rows:
-        if constraint:
-            result.append(
-                (
-                    table,
-                    f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(constraint)}",
-                    f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(constraint)} {constraint_def}",
-                )
-            )
-        else:
-            result.append((table, f"DROP INDEX {qn(index)}", index_def))
-    return result
-
-
-def _run_builders(ranges, progress: Callable[[str], None] | None) -> None:
-    for name, builder in build.BUILDERS:
-        if progress:
-            progress(name)
-        builder(ranges)
-
-
-def _rebuild(days: list[date] | None, progress: Callable[[str], None] | None = None) -> None:
-    if days is not None and connection.vendor == "postgresql":
-        _merge_days(days, progress)
-        return
-    _delete_days(days)
-    ranges = None if days is None else utc_ranges(days)
-    # A full rebuild on PostgreSQL has emptied the tables with TRUNCATE, so nobody sees them
-    # until the commit: their secondary indexes are dropped and built again after the inserts
-    # (one sort per index instead of a B-tree descent per row, which was most of the rebuild).
-    # The unique constraints are checked in full when they come back, so a duplicate key still
-    # fails the whole transaction.
-    indexes = _rollup_indexes() if days is None and connection.vendor == "postgresql" else []
-    with connection.cursor() as cursor:
-        for _table, drop, _create in indexes:
-            cursor.execute(drop)
-    _run_builders(ranges, progress)
-    if indexes:
-        if progress:
-            progress("indexes")
-        with connection.cursor() as cursor:
-            maintenance = str(getattr(settings, "CX_RECOMPUTE_MAINTENANCE_WORK_MEM", "256MB"))
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [maintenance])
-            for _table, _drop, create in indexes:
-                cursor.execute(create)
-
-
-def _unique_key(model) -> list[str]:
-    for constraint in model._meta.constraints:
-        if isinstance(constraint, UniqueConstraint) and constraint.condition is None:
-            return [model._meta.get_field(name).column for name in constraint.fields]
-    raise LookupError(f"{model.__name__} has no unique key")
-
-
-def _merge_days(days: list[date], progress: Callable[[str], None] | None) -> None:
-    """Redo some days on PostgreSQL by writing only what changed: the builders fill temporary
-    copies, then each rollup loses the rows of those days that are no longer produced, gains the
-    new keys and updates the rows whose parts differ. The result is the same as delete + insert
-    (the tests compare every table with a full rebuild), but the rows a run does not change are
-    not rewritten: redoing today every few minutes no longer piles dead versions of the same keys
-    into the unique indexes, which every later insert of those keys had to step over."""
-    qn = connection.ops.quote_name
-    tables = [model._meta.db_table for model in build.ROLLUP_MODELS]
-    staging = {table: f"merge_{table}" for table in tables}
-    with connection.cursor() as cursor:
-        for table, temp in staging.items():
-            # Dropped after the merge as well: inside an outer transaction (tests, a caller's
-            # atomic block) ON COMMIT comes too late for the next run.
-            cursor.execute(
-                f"DROP TABLE IF EXISTS {qn(temp)}; "
-                f"CREATE TEMP TABLE {qn(temp)} (LIKE {qn(table)}) ON COMMIT DROP; "
-                f"ALTER TABLE {qn(temp)} DROP COLUMN id"
-            )
-    sql.redirect(staging)
-    try:
-        _run_builders(utc_ranges(days), progress)
-    finally:
-        sql.redirect({})
-    runs = day_runs(days)
-    in_days = " OR ".join("(t.day >= %s AND t.day <= %s)" for _ in runs)
-    day_params = [bound for run in runs for bound in run]
-    with connection.cursor() as cursor:
-        for model in build.ROLLUP_MODELS:
-            table, temp = qn(model._meta.db_table), qn(staging[model._meta.db_table])
-            key = [qn(c) for c in _unique_key(model)]
-            values = [
-                qn(f.column)
-                for f in model._meta.concrete_fields
-                if f.column != "id" and qn(f.column) not in key
-            ]
-            columns = ", ".join(key + values)
-            measures = ""
-            if model is TimeHistogram:  # its key starts with the measure: name them all to use it
-                names = ", ".join(str(int(m)) for m, *_ in build.HISTOGRAMS)
-                measures = f"t.measure IN ({names}) AND "
-            key_t = ", ".join(f"t.{c}" for c in key)
-            cursor.execute(
-                f"DELETE FROM {table} t WHERE {measures}({in_days}) "
-                f"AND ({key_t}) NOT IN (SELECT {', '.join(key)} FROM {temp})",
-                day_params,
-            )
-            changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in values)
-            cursor.execute(
-                f"INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM {temp} "
-                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-                + ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
-                + f" WHERE {changed}"
-            )
-            cursor.execute(f"DROP TABLE {temp}")
-
-
 @transaction.atomic
 def rollups_refresh(*, days: Iterable[date], progress: Callable[[str], None] | None = None) -> int:
     """Recompute the given local days of every rollup from raw rows; returns how many days."""
@@ -249,7 +96,7 @@ def rollups_refresh(*, days: Iterable[date], progress: Callable[[str], None] | N
     if not day_list:
         return 0
     _lock()
-    _rebuild(day_list, progress)
+    rebuild(day_list, progress)
     return len(day_list)
 
 
@@ -351,7 +198,7 @@ def recompute(
         days: set[date] | None
         if full or never_filled:
             days = None
-            _rebuild(None, progress)
+            rebuild(None, progress)
         else:
             days = set()
             for source in SOURCES:
@@ -362,7 +209,7 @@ def recompute(
                 today = timezone.localdate()
                 days |= {since + timedelta(days=i) for i in range((today - since).days + 1)}
             if days:
-                _rebuild(sorted(days), progress)
+                rebuild(sorted(days), progress)
         for source in SOURCES:
             values = now_states[source.name]
             FillState.objects.filter(source=source.name).update(
