@@ -303,7 +303,7 @@ CX_CONTACT_FREQUENCY_DAYS = env_int("CX_CONTACT_FREQUENCY_DAYS", 30)
 # Comma-separated recipients of KPI alert e-mails (empty: alerts are listed in the UI only).
 CX_ALERT_EMAILS = os.environ.get("CX_ALERT_EMAILS", "")
 # PostgreSQL work_mem for the recompute transaction.
-CX_RECOMPUTE_WORK_MEM = os.environ.get("CX_RECOMPUTE_WORK_MEM", "128MB")
+CX_RECOMPUTE_WORK_MEM = os.environ.get("CX_RECOMPUTE_WORK_MEM", "512MB")
 
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
