@@ -41,11 +41,15 @@ def kpi_board(
     granularity: str = "week",
     compare: str = "previous",
     previous: tuple[date, date] | None = None,
+    quantiles: bool = True,
 ) -> dict[str, tuple[KpiSummary, KpiSeries]]:
     """kpi_summary and kpi_series (no group_by) for several KPIs at once, equal to calling both for
     each key. KPIs of one simple rollup under the same filters share one query by day over both
-    windows (plus one per histogram), summed here into the windows and periods; level and stage
-    KPIs fall back to the single-KPI reads."""
+    windows, summed here into the windows and periods, plus one per histogram with a filtered sum
+    per window and period; level and stage KPIs fall back to the single-KPI reads.
+
+    quantiles=False skips the histograms: time KPIs then carry no median and p90 (the tiles show
+    means and intervals only, and the histograms are the largest rollup read)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of: {', '.join(GRANULARITIES)}.")
     _check_range(start, end)
@@ -75,63 +79,51 @@ def kpi_board(
             result[key] = (summary, series)
             continue
         batches.setdefault((definition.rollup, filters_for[key]), []).append(definition)
+    # Current window, comparison window, then each period of the series.
+    windows = [(start, end), (previous_start, previous_end)]
+    windows += [(first, last) for _p, first, last in period_list]
     for (_rollup, filters), batch in batches.items():
         daily: dict = {}
         for low, high in spans:
             daily.update(read.daily_simple_parts(batch, low, high, filters))
+        parts = [_window_sum(daily, first, last) for first, last in windows]
         for definition in batch:
-            histogram: dict = {}
-            for low, high in spans if definition.histogram_measure is not None else ():
-                for (day, _g), buckets in read.histogram_parts(
-                    definition, low, high, filters, "day", None
-                ).items():
-                    histogram[day] = buckets
+            buckets = [{} for _window in windows]
+            if quantiles and definition.histogram_measure is not None:
+                buckets = read.histogram_windows(definition, windows, spans, filters)
             result[definition.key] = _board_entry(
-                definition,
-                daily,
-                histogram,
-                (start, end),
-                (previous_start, previous_end),
-                granularity,
-                period_list,
+                definition, parts, buckets, windows, granularity, period_list
             )
     return {key: result[key] for key in keys}
 
 
-def _board_entry(definition, daily, histogram, current_range, previous_range_, granularity, plist):
-    def computed(first: date, last: date) -> tuple[dict, dict]:
-        parts = _window_sum(daily, first, last)
-        buckets = _window_sum(histogram, first, last)
-        return _compute(definition, parts, buckets), parts
-
-    (current, current_parts), (before, previous_parts) = (
-        computed(*current_range),
-        computed(*previous_range_),
-    )
-    current_value = KpiValue(start=current_range[0], end=current_range[1], **current)
-    previous_value = KpiValue(start=previous_range_[0], end=previous_range_[1], **before)
+def _board_entry(definition, parts, buckets, windows, granularity, period_list):
+    computed = [_compute(definition, p, b) for p, b in zip(parts, buckets, strict=True)]
+    current = KpiValue(start=windows[0][0], end=windows[0][1], **computed[0])
+    previous = KpiValue(start=windows[1][0], end=windows[1][1], **computed[1])
     change = None
-    if current_value.value is not None and previous_value.value is not None:
-        change = round(current_value.value - previous_value.value, max(definition.decimals, 1) + 1)
+    if current.value is not None and previous.value is not None:
+        change = round(current.value - previous.value, max(definition.decimals, 1) + 1)
     p_value = None
-    if definition.p_value is not None and current_value.n and previous_value.n:
-        p_value = definition.p_value(current_parts, previous_parts)
+    if definition.p_value is not None and current.n and previous.n:
+        p_value = definition.p_value(parts[0], parts[1])
     summary = KpiSummary(
         kpi=definition.key,
-        current=current_value,
-        previous=previous_value,
+        current=current,
+        previous=previous,
         change=change,
         significant=stats.significant(p_value),
         p_value=p_value,
     )
     points = [
-        KpiPoint(period_start=p_start, **computed(first, last)[0]) for p_start, first, last in plist
+        KpiPoint(period_start=p_start, **values)
+        for (p_start, _first, _last), values in zip(period_list, computed[2:], strict=True)
     ]
     series = KpiSeries(
         kpi=definition.key,
         granularity=granularity,
-        start=current_range[0],
-        end=current_range[1],
+        start=windows[0][0],
+        end=windows[0][1],
         points=points,
     )
     return summary, series

@@ -358,7 +358,7 @@ def touchpoint_detail(request, dash: Dash, slug: str):
             csv=export_url("touchpoint", "categories", filters),
             empty=_("No tickets on this touchpoint in the period."),
         ),
-        "comments": latest_comments(filters),
+        "comments": latest_comments(filters, touchpoint_id=touchpoint.id),
         "comments_url": page_url("metrics:responses", filters, comments="1"),
         "tickets_url": page_url("metrics:tickets", filters),
         "last_computed": data.values.get("last_computed"),

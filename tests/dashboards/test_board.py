@@ -91,3 +91,29 @@ def test_figure_json_carries_the_default_template_and_leaves_out_unset_propertie
     )
     assert "customdata" not in bars["data"][0]
     assert "title" not in bars["layout"]
+
+
+def test_without_quantiles_the_board_keeps_values_and_drops_only_median_and_p90():
+    seeded_org()
+    end = timezone.localdate()
+    start = end - timedelta(days=41)
+    filters_for = {key: KpiFilters() for key in TILE_KPIS}
+    arguments = {"keys": list(TILE_KPIS), "filters_for": filters_for, "start": start, "end": end}
+    full = selectors.kpi_board(**arguments)
+    lean = selectors.kpi_board(**arguments, quantiles=False)
+    assert any(summary.current.median is not None for summary, _series in full.values())
+    for key in TILE_KPIS:
+        (summary, series), (lean_summary, lean_series) = full[key], lean[key]
+        for value, lean_value in [
+            (summary.current, lean_summary.current),
+            (summary.previous, lean_summary.previous),
+            *zip(series.points, lean_series.points, strict=True),
+        ]:
+            assert lean_value.median is None and lean_value.p90 is None
+            assert (value.value, value.n, value.ci_low, value.ci_high) == (
+                lean_value.value,
+                lean_value.n,
+                lean_value.ci_low,
+                lean_value.ci_high,
+            )
+        assert (summary.change, summary.p_value) == (lean_summary.change, lean_summary.p_value)
