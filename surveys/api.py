@@ -321,9 +321,12 @@ class SurveyViewSet(viewsets.ModelViewSet):
                 description="A bad response; for a list, the index of the first bad item, its "
                 "errors, and nothing stored"
             ),
+            404: OpenApiResponse(description="No such survey, or an unknown invitation token"),
+            409: OpenApiResponse(description="The invitation has been answered already"),
+            429: OpenApiResponse(description="The public per-address budget is spent"),
         },
         description="POST one response (an object), or a list of at most "
-        f"{services.responses.MAX_BATCH} responses to store all together or none (the error "
+        f"{services.response_batches.MAX_BATCH} responses to store all together or none (the error "
         "names the index of the first bad one). A list answers 201 with the created ids.",
     )
     @action(detail=True, methods=["get", "post"])
@@ -355,11 +358,11 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
     def _responses_batch(self, request, survey: Survey) -> ApiResponse:
         items = request.data
-        limit = services.responses.MAX_BATCH
+        limit = services.response_batches.MAX_BATCH
         if not items:
-            return _bad_item(0, {"non_field_errors": [str(services.responses.BATCH_EMPTY)]})
+            return _bad_item(0, {"non_field_errors": [str(services.response_batches.BATCH_EMPTY)]})
         if len(items) > limit:
-            message = str(services.responses.BATCH_TOO_LARGE % {"limit": limit})
+            message = str(services.response_batches.BATCH_TOO_LARGE % {"limit": limit})
             return _bad_item(limit, {"non_field_errors": [message]})
         submissions = []
         for index, item in enumerate(items):
@@ -399,7 +402,7 @@ def _submission(data: dict) -> dict:
 def _bad_item(index: int, errors, *, conflict: bool = False) -> ApiResponse:
     return ApiResponse(
         {
-            "detail": str(services.responses.BATCH_INVALID % {"index": index}),
+            "detail": str(services.response_batches.BATCH_INVALID % {"index": index}),
             "index": index,
             "errors": errors,
         },

@@ -24,15 +24,14 @@ from surveys.services.invitations import (
     invitations_send_due,
     suppression_reason,
 )
+from surveys.services.response_batches import ResponseBatchError, responses_submit_batch
 from surveys.services.responses import (
     AlreadyAnswered,
     AnswersInvalid,
     InvitationNotFound,
-    ResponseBatchError,
     clean_answers,
     invitation_resolve,
     response_submit,
-    responses_submit_batch,
     survey_open_check,
 )
 from surveys.services.surveys import (

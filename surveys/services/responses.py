@@ -42,11 +42,6 @@ ANSWER_CHOICE = _("Choose one of the offered options.")
 ANSWER_MULTI = _("Choose one or more of the offered options, each once.")
 ANSWER_TEXT = _("Give a text of at most %(max)s characters.")
 ANSWER_NUL = _("Text may not contain NUL characters.")
-MAX_BATCH = 500
-BATCH_EMPTY = _("Send at least one response.")
-BATCH_TOO_LARGE = _("At most %(limit)s responses per request.")
-BATCH_INVALID = _("Response %(index)s is invalid; no response was stored.")
-INVITATION_UNKNOWN = _("Unknown or expired invitation.")
 
 
 class AnswersInvalid(ValidationError):
@@ -55,17 +50,6 @@ class AnswersInvalid(ValidationError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__({"answers": [f"{key}: {message}" for key, message in errors.items()]})
-
-
-class ResponseBatchError(ValidationError):
-    """A batch failed: `index` is the position of the first bad item, `errors` its field errors;
-    `conflict` when that item's invitation was answered already (409, not 400)."""
-
-    def __init__(self, index: int, errors: dict, *, conflict: bool = False) -> None:
-        self.index = index
-        self.errors = errors
-        self.conflict = conflict
-        super().__init__(BATCH_INVALID % {"index": index})
 
 
 class AlreadyAnswered(IntegrityError):
@@ -217,7 +201,7 @@ def _denormalise(response: Response, cleaned: list[tuple[Question, dict]]) -> No
 
 
 @dataclass
-class _Lookups:
+class Lookups:
     """What one request reads once, however many responses it carries."""
 
     survey: Survey
@@ -251,15 +235,15 @@ class _Lookups:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     response: Response
     cleaned: list[tuple[Question, dict]]
     invitation: Invitation | None
 
 
-def _prepare(
+def prepare(
     *,
-    lookups: _Lookups,
+    lookups: Lookups,
     answers: Any,
     customer_ref: str | None,
     channel: str | None,
@@ -268,7 +252,7 @@ def _prepare(
     language: str | None,
     user,
     client_ip: str | None,
-) -> _Prepared:
+) -> Prepared:
     """Validate one response and build it unsaved; raises before anything is written."""
     survey = lookups.survey
     if not is_public_exempt(user):
@@ -333,17 +317,17 @@ def _prepare(
         response.resolved_by_id = ticket.resolved_by_id
         response.resolved_department_id = ticket.department_id
     _denormalise(response, cleaned)
-    return _Prepared(response=response, cleaned=cleaned, invitation=invitation)
+    return Prepared(response=response, cleaned=cleaned, invitation=invitation)
 
 
-def _answers_of(prepared: _Prepared) -> list[Answer]:
+def answers_of(prepared: Prepared) -> list[Answer]:
     return [
         Answer(response=prepared.response, question=question, **fields)
         for question, fields in prepared.cleaned
     ]
 
 
-def _after_save(prepared: _Prepared, answers: list[Answer]) -> None:
+def after_save(prepared: Prepared, answers: list[Answer]) -> None:
     """Mark the invitation answered, queue the follow-up, and leave the response's answers and
     (still absent) follow-up cached so the caller's response body costs no further query."""
     response = prepared.response
@@ -377,8 +361,8 @@ def response_submit(
     """Record one response. Public callers (anonymous, or without surveys.add_response) spend the
     shared per-address budget first; everything else is validated before the first write. A
     follow-up the response calls for is opened by a task once this transaction commits."""
-    prepared = _prepare(
-        lookups=_Lookups(survey=survey),
+    prepared = prepare(
+        lookups=Lookups(survey=survey),
         answers=answers,
         customer_ref=customer_ref,
         channel=channel,
@@ -390,58 +374,9 @@ def response_submit(
     )
     # The OneToOne on invitation makes a parallel second submit fail here (IntegrityError -> 409).
     prepared.response.save()
-    answer_rows = Answer.objects.bulk_create(_answers_of(prepared))
-    _after_save(prepared, answer_rows)
+    answer_rows = Answer.objects.bulk_create(answers_of(prepared))
+    after_save(prepared, answer_rows)
     return prepared.response
-
-
-@transaction.atomic
-def responses_submit_batch(
-    *, survey: Survey, items: list[dict], user=None, client_ip: str | None = None
-) -> list[Response]:
-    """Record a list of responses to one survey: all of them or none. Each item takes the keys of
-    response_submit (answers, customer_ref, channel, invitation_token, submitted_at, language).
-    The first invalid item raises ResponseBatchError naming its index; nothing is written then."""
-    if not items:
-        raise ResponseBatchError(0, {"non_field_errors": [str(BATCH_EMPTY)]})
-    if len(items) > MAX_BATCH:
-        raise ResponseBatchError(
-            MAX_BATCH, {"non_field_errors": [str(BATCH_TOO_LARGE % {"limit": MAX_BATCH})]}
-        )
-    lookups = _Lookups(survey=survey)
-    lookups.channels = {channel.slug: channel for channel in Channel.objects.all()}
-    refs = {item["customer_ref"] for item in items if isinstance(item.get("customer_ref"), str)}
-    lookups.customers = {
-        customer.external_id: customer for customer in Customer.objects.filter(external_id__in=refs)
-    }
-    prepared: list[_Prepared] = []
-    for index, item in enumerate(items):
-        try:
-            prepared.append(_prepare(lookups=lookups, user=user, client_ip=client_ip, **item))
-        except AnswersInvalid as invalid:
-            raise ResponseBatchError(
-                index, {"answers": {key: [message] for key, message in invalid.errors.items()}}
-            ) from None
-        except InvitationNotFound:
-            raise ResponseBatchError(index, {"invitation": [str(INVITATION_UNKNOWN)]}) from None
-        except AlreadyAnswered as answered:
-            raise ResponseBatchError(
-                index, {"invitation": [str(answered)]}, conflict=True
-            ) from None
-        except ValidationError as error:
-            raise ResponseBatchError(index, _error_dict(error)) from None
-    responses = Response.objects.bulk_create([item.response for item in prepared])
-    per_item = [_answers_of(item) for item in prepared]
-    Answer.objects.bulk_create([answer for answers in per_item for answer in answers])
-    for item, answers in zip(prepared, per_item, strict=True):
-        _after_save(item, answers)
-    return responses
-
-
-def _error_dict(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    return {"non_field_errors": [str(message) for message in error.messages]}
 
 
 def follow_up_schedule(response_id: int) -> None:

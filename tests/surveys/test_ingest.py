@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from surveys import services, tasks
 from surveys.models import Answer, FollowUp, Response
-from surveys.services.responses import MAX_BATCH
+from surveys.services.response_batches import MAX_BATCH
 from tests import factories
 from tests.surveys.factories import make_invitation, make_survey
 from tickets.models import Ticket
