@@ -4,6 +4,7 @@ and the category catalogue. Scope comes from tickets.selectors; objects outside 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -138,7 +139,7 @@ class StatusInputSerializer(serializers.Serializer):
         if isinstance(data, dict) and set(data) - {"status", "at"}:
             raise serializers.ValidationError(
                 {
-                    name: ["This field is not accepted here."]
+                    name: [_("This field is not accepted here.")]
                     for name in set(data) - {"status", "at"}
                 }
             )
@@ -187,7 +188,7 @@ class TicketViewSet(
         form = QueueFilterForm(request.query_params)
         unknown = sorted(set(request.query_params) - set(form.fields) - LIST_PARAMETERS)
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown filter."] for name in unknown})
+            raise serializers.ValidationError({name: [_("Unknown filter.")] for name in unknown})
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
         filters: QueueFilters = form.filters()
@@ -213,7 +214,11 @@ class TicketViewSet(
             body=data.get("body", ""),
             external_id=data.get("external_id"),
         )
-        ticket = self.get_queryset().get(pk=ticket.pk)
+        # Not through the caller's scope: an agent may open a ticket for another department's
+        # touchpoint (it is routed there), and the answer still describes what was created.
+        ticket = Ticket.objects.select_related(
+            "customer", "channel", "touchpoint", "category", "assignee", "department"
+        ).get(pk=ticket.pk)
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -232,7 +237,7 @@ class TicketViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if data["kind"] == Message.Kind.NOTE and not request.user.has_perm("tickets.change_ticket"):
-            raise serializers.ValidationError({"kind": ["You may not write internal notes."]})
+            raise serializers.ValidationError({"kind": [_("You may not write internal notes.")]})
         message = services.message_add(
             ticket=ticket,
             kind=data["kind"],
