@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,7 +25,7 @@ class StrictSerializer(serializers.ModelSerializer):
             bad = sorted(unknown | (read_only & set(data)))
             if bad:
                 raise serializers.ValidationError(
-                    {name: ["This field is not accepted here."] for name in bad}
+                    {name: [_("This field is not accepted here.")] for name in bad}
                 )
         return super().to_internal_value(data)
 
@@ -36,7 +37,7 @@ class ProtectedDestroyMixin:
         try:
             instance.delete()
         except ProtectedError:
-            raise Conflict("It is still referenced by responses, tickets or journeys.") from None
+            raise Conflict(_("It is still referenced by responses, tickets or journeys.")) from None
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -94,7 +95,7 @@ class PersonaSerializer(StrictSerializer):
         age_min = attrs.get("age_min", getattr(self.instance, "age_min", None))
         age_max = attrs.get("age_max", getattr(self.instance, "age_max", None))
         if age_min is not None and age_max is not None and age_min > age_max:
-            raise serializers.ValidationError({"age_max": "Must not be below age_min."})
+            raise serializers.ValidationError({"age_max": _("Must not be below age_min.")})
         return attrs
 
 
@@ -134,7 +135,7 @@ class CustomerSerializer(StrictSerializer):
         slug_field="slug", queryset=Persona.objects.all(), required=False, allow_null=True
     )
     active_since = serializers.DateTimeField(required=False)
-    churned_at = serializers.DateTimeField(read_only=True)
+    churned_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
@@ -154,7 +155,7 @@ class ChurnSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict) and set(data) - {"at"}:
             raise serializers.ValidationError(
-                {name: ["This field is not accepted here."] for name in set(data) - {"at"}}
+                {name: [_("This field is not accepted here.")] for name in set(data) - {"at"}}
             )
         return super().to_internal_value(data)
 
