@@ -44,6 +44,16 @@ class JourneyForm(forms.ModelForm):
             "description",
         ]
         widgets = {"review_due": forms.DateInput(attrs={"type": "date"})}
+        labels = {
+            "name": _("Name"),
+            "slug": _("Slug"),
+            "persona": _("Persona"),
+            "state": _("State"),
+            "conversion_window_days": _("Conversion window (days)"),
+            "owner": _("Owner"),
+            "review_due": _("Review due"),
+            "description": _("Description"),
+        }
         help_texts = {
             "conversion_window_days": _("Days a customer has to reach the next stage."),
             "review_due": _("Customer behaviour changes; maps need regular review."),
@@ -60,7 +70,7 @@ class JourneyForm(forms.ModelForm):
 
 class DuplicateForm(forms.Form):
     name = forms.CharField(max_length=150, label=_("Name of the future-state version"))
-    slug = forms.SlugField(max_length=60)
+    slug = forms.SlugField(max_length=60, label=_("Slug"))
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -94,7 +95,7 @@ class JourneyViewSet(
     @extend_schema(request=JourneyInputSerializer, responses={201: JourneyOutputSerializer})
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
-            raise serializers.ValidationError({"detail": "Expected a JSON object."})
+            raise serializers.ValidationError({"detail": _("Expected a JSON object.")})
         journey = journey_import(data=request.data, actor=request.user)
         return Response(JourneyOutputSerializer(journey).data, status=status.HTTP_201_CREATED)
 
@@ -113,7 +114,7 @@ class EventInputSerializer(serializers.Serializer):
         if isinstance(data, dict) and set(data) - set(self.fields):
             raise serializers.ValidationError(
                 {
-                    name: ["This field is not accepted here."]
+                    name: [_("This field is not accepted here.")]
                     for name in set(data) - set(self.fields)
                 }
             )
@@ -156,7 +157,7 @@ class EventFilterSerializer(serializers.Serializer):
 def _bad_event(index: int, errors) -> Response:
     return Response(
         {
-            "detail": f"Event {index} is invalid; no event was stored.",
+            "detail": _("Event %(index)s is invalid; no event was stored.") % {"index": index},
             "index": index,
             "errors": errors,
         },
@@ -188,7 +189,7 @@ class JourneyEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         single = isinstance(request.data, dict)
         items = [request.data] if single else request.data
         if not isinstance(items, list):
-            raise serializers.ValidationError({"detail": "Send an event object or a list."})
+            raise serializers.ValidationError({"detail": _("Send an event object or a list.")})
         if not items:
             return _bad_event(0, {"non_field_errors": [BATCH_EMPTY]})
         if len(items) > MAX_BATCH:

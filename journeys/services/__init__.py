@@ -8,6 +8,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from journeys.models import Channel, Customer, Department, Persona, Touchpoint
 
@@ -26,10 +27,10 @@ def effective_time(*, user, requested: datetime | None) -> datetime:
         return now
     if timezone.is_naive(requested):
         raise ValidationError(
-            "Timestamps need a time zone offset (ISO 8601, e.g. 2026-01-05T10:00Z)."
+            _("Timestamps need a time zone offset (ISO 8601, e.g. 2026-01-05T10:00Z).")
         )
     if requested > now + timezone.timedelta(minutes=5):
-        raise ValidationError("Timestamps cannot be in the future.")
+        raise ValidationError(_("Timestamps cannot be in the future."))
     return requested
 
 

@@ -67,8 +67,12 @@ def stage_move(*, stage: Stage, direction: str, actor) -> Stage:
         revision_record(
             journey=journey,
             author=actor,
-            summary=_("Stage %(name)s moved %(direction)s")
-            % {"name": stage.name, "direction": direction},
+            summary=(
+                _("Stage %(name)s moved up")
+                if direction == "up"
+                else _("Stage %(name)s moved down")
+            )
+            % {"name": stage.name},
         )
     stage.refresh_from_db()
     return stage
