@@ -4,6 +4,7 @@ response submission (throttled in the service layer) and response lists for mana
 from __future__ import annotations
 
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -27,7 +28,7 @@ class StrictPlainSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["This field is not accepted here."] for name in unknown}
+                    {name: [_("This field is not accepted here.")] for name in unknown}
                 )
         return super().to_internal_value(data)
 
@@ -130,10 +131,10 @@ class ResponseInputSerializer(StrictPlainSerializer):
     def validate_answers(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError(
-                "Answers must be an object of question keys and values."
+                _("Answers must be an object of question keys and values.")
             )
         if len(value) > 60:
-            raise serializers.ValidationError("Too many answers.")
+            raise serializers.ValidationError(_("Too many answers."))
         return value
 
 
@@ -210,7 +211,7 @@ class ResponseFilterSerializer(StrictPlainSerializer):
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": "The end date is before the start date."})
+            raise serializers.ValidationError({"end": _("The end date is before the start date.")})
         return attrs
 
 
@@ -266,7 +267,7 @@ class SurveyViewSet(viewsets.ModelViewSet):
             instance.delete()
         except ProtectedError:
             raise Conflict(
-                "This survey has responses or invitations; deactivate it instead."
+                _("This survey has responses or invitations; deactivate it instead.")
             ) from None
 
     def _survey(self, slug: str) -> Survey:

@@ -148,6 +148,23 @@ class SurveyForm(forms.ModelForm):
             "follow_up_nps_max",
             "follow_up_csat_bottom",
         ]
+        labels = {
+            "name": gettext_lazy("Name"),
+            "slug": gettext_lazy("Slug"),
+            "touchpoint": gettext_lazy("Touchpoint"),
+            "stage": gettext_lazy("Journey stage"),
+            "is_active": gettext_lazy("Active"),
+            "starts_at": gettext_lazy("Starts at"),
+            "ends_at": gettext_lazy("Ends at"),
+            "min_sample": gettext_lazy("Minimum sample"),
+            "is_anonymous": gettext_lazy("Anonymous responses"),
+            "invitation_only": gettext_lazy("Invitation only"),
+            "is_post_ticket": gettext_lazy("Send after a ticket is resolved"),
+            "post_ticket_delay_minutes": gettext_lazy("Delay after resolution (minutes)"),
+            "follow_up_enabled": gettext_lazy("Follow up on low scores"),
+            "follow_up_nps_max": gettext_lazy("Follow up when NPS is at most"),
+            "follow_up_csat_bottom": gettext_lazy("Follow up on the lowest CSAT points"),
+        }
         widgets = {
             "starts_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -236,7 +253,7 @@ class QuestionForm(forms.Form):
             self.fields[f"text_{lang}"] = forms.CharField(
                 required=False,
                 max_length=1000,
-                label=f"{_('Question text')} ({lang})",
+                label=_("Question text (%(language)s)") % {"language": lang},
                 widget=forms.TextInput(),
                 validators=NO_NUL,
             )
