@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Touchpoint
 from metrics.models.rollups import (  # noqa: F401 - the app's models live in one namespace
@@ -21,10 +22,12 @@ from metrics.models.rollups import (  # noqa: F401 - the app's models live in on
     InvitationDaily,
     ResolutionDaily,
     ResponseDaily,
+    ResponseDayTouchpoint,
     Rollup,
     SourceDayCount,
     StageDay,
     TicketDaily,
+    TicketDayTouchpoint,
     TicketDims,
     TimeHistogram,
 )
@@ -67,8 +70,8 @@ class KpiAlert(models.Model):
     """A target breach or a significant drop, created once and resolved when the KPI recovers."""
 
     class Kind(models.TextChoices):
-        BREACH = "breach", "Target breached"
-        DROP = "drop", "Significant drop"
+        BREACH = "breach", _("Target breached")
+        DROP = "drop", _("Significant drop")
 
     target = models.ForeignKey(KpiTarget, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=10, choices=Kind.choices)

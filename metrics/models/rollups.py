@@ -68,6 +68,33 @@ class ResponseDaily(Rollup):
         ]
 
 
+class ResponseDayTouchpoint(Rollup):
+    """ResponseDaily summed over channel, persona and language: one row per day and touchpoint, so
+    its size stops growing with responses. Reads without those filters or groupings use it
+    (metrics.rollups.coarse fills it from the fine rows in the same transaction)."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    responses = _count()
+    for _p in NPS_POINTS:
+        locals()[f"nps_{_p}"] = _count()
+    for _p in CSAT5_POINTS:
+        locals()[f"csat5_{_p}"] = _count()
+    for _p in CSAT7_POINTS:
+        locals()[f"csat7_{_p}"] = _count()
+    for _p in CES_POINTS:
+        locals()[f"ces_{_p}"] = _count()
+    del _p
+
+    class Meta:
+        db_table = "metrics_response_day_touchpoint"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id"], name="response_day_touchpoint_key"
+            )
+        ]
+
+
 class FollowUpDaily(Rollup):
     """Closed loop by the response's day: follow-ups triggered and answered in time."""
 
@@ -153,6 +180,32 @@ class TicketDaily(TicketDims):
     class Meta:
         db_table = "metrics_ticket_daily"
         constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="ticket_daily_key")]
+
+
+class TicketDayTouchpoint(Rollup):
+    """TicketDaily summed over channel, persona, category and priority (one row per day and
+    touchpoint), for reads without those filters or groupings."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    created = _count()
+    fcr = _count()
+    sla_total = _count()
+    sla_breached = _count()
+    frt_n = _count()
+    frt_sum = _sum()
+    frt_sumsq = _sum()
+    frtb_n = _count()
+    frtb_sum = _sum()
+    frtb_sumsq = _sum()
+
+    class Meta:
+        db_table = "metrics_ticket_day_touchpoint"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id"], name="ticket_day_touchpoint_key"
+            )
+        ]
 
 
 class ResolutionDaily(TicketDims):

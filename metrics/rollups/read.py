@@ -17,6 +17,7 @@ from journeys.models import Channel, Journey, Persona, Stage, StageTouchpoint, T
 from metrics import models as m
 from metrics.kpis import KpiDefinition
 from metrics.models import CES_POINTS, CSAT5_POINTS, CSAT7_POINTS, NPS_POINTS
+from metrics.rollups.coarse import COARSE
 from metrics.types import KpiFilters
 
 Key = tuple[date | None, int | None]
@@ -142,6 +143,21 @@ def simple_fields(definition: KpiDefinition) -> list[str]:
     return fields
 
 
+def source_model(definition: KpiDefinition, filters: KpiFilters, group_by: str | None):
+    """The rollup a simple KPI is summed from: the day × touchpoint one (metrics.rollups.coarse)
+    when nothing asks for a finer dimension, a few thousand rows for a quarter where the fine one
+    has tens of thousands; the sums are the same."""
+    model = SIMPLE[definition.rollup][0]
+    coarse = COARSE.get(model)
+    if (
+        coarse is not None
+        and group_by in (None, "touchpoint")
+        and not (filters.channel or filters.persona or filters.language)
+    ):
+        return coarse
+    return model
+
+
 def simple_parts(definition, start, end, filters, granularity, group_by) -> dict[Key, dict]:
     if definition.rollup == "events":
         qs = m.EventDaily.objects.filter(
@@ -149,7 +165,7 @@ def simple_parts(definition, start, end, filters, granularity, group_by) -> dict
         )
         aggregates = {t: Sum("events", filter=Q(type=t)) for t in EVENT_TYPES}
         return _sum_rows(qs, granularity, group_by, aggregates)
-    model = SIMPLE[definition.rollup][0]
+    model = source_model(definition, filters, group_by)
     qs = model.objects.filter(filter_q(definition, filters), day__gte=start, day__lte=end)
     return _sum_rows(qs, granularity, group_by, {f: Sum(f) for f in simple_fields(definition)})
 
@@ -161,7 +177,7 @@ def daily_simple_parts(definitions, start, end, filters) -> dict[date, dict]:
     fields: list[str] = []
     for definition in definitions:
         fields += [f for f in simple_fields(definition) if f not in fields]
-    model = SIMPLE[first.rollup][0]
+    model = source_model(first, filters, None)
     qs = model.objects.filter(filter_q(first, filters), day__gte=start, day__lte=end)
     rows = _sum_rows(qs, "day", None, {f: Sum(f) for f in fields})
     return {day: parts for (day, _group), parts in rows.items()}

@@ -16,6 +16,7 @@ from django.db.models import Q, UniqueConstraint
 
 from metrics.models import TimeHistogram
 from metrics.rollups import build, day_runs, sql, utc_ranges
+from metrics.rollups.coarse import refresh_coarse
 
 
 def _delete_days(days: list[date] | None) -> None:
@@ -83,6 +84,12 @@ def _run_builders(ranges, progress: Callable[[str], None] | None) -> None:
 
 
 def rebuild(days: list[date] | None, progress: Callable[[str], None] | None = None) -> None:
+    _replace_fine(days, progress)
+    # The day × touchpoint sums come from the fine rows just written, in the same transaction.
+    refresh_coarse(days)
+
+
+def _replace_fine(days: list[date] | None, progress: Callable[[str], None] | None) -> None:
     if days is not None and connection.vendor == "postgresql":
         _merge_days(days, progress)
         return
