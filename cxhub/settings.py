@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "KPIs by touchpoint, and the writes integrations use (PRODUCT.md, API v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs list every endpoint and parameter: for signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
