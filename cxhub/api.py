@@ -42,6 +42,12 @@ def exception_handler(exc, context):
     """DRF's handler, plus domain errors from services: ValidationError -> 400, integrity -> 409."""
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RecursionError):
+        # json.loads gives up on deeply nested input (e.g. 10,000 brackets): bad input, not a 500.
+        return Response(
+            {"detail": "The request body is nested too deeply."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, IntegrityError):
         logger.info("integrity conflict in %s: %s", context.get("view"), exc)
         return Response(
