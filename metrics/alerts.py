@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from metrics.kpis import KPIS
 from metrics.models import KpiAlert, KpiTarget
@@ -54,7 +55,8 @@ def _open(
     recipients = [a for a in getattr(settings, "CX_ALERT_EMAILS", "").split(",") if a.strip()]
     if recipients:
         try:
-            send_mail(f"CX Hub alert: {message[:80]}", message, None, recipients)
+            subject = _("CX Hub alert: %(message)s") % {"message": message[:80]}
+            send_mail(subject, message, None, recipients)
             alert.notified_at = timezone.now()
             alert.save(update_fields=["notified_at"])
         except OSError:
@@ -92,10 +94,15 @@ def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
         )
         last_start, last_end = weeks[-1]
         if breached:
-            message = (
-                f"{definition.key} {values[-1]:.1f} is worse than {limit:g} for "
-                f"{len(values)} week(s) to {last_end}"
-            )
+            message = _(
+                "%(kpi)s %(value)s is worse than %(limit)s for %(weeks)s week(s) to %(end)s"
+            ) % {
+                "kpi": definition.key,
+                "value": f"{values[-1]:.1f}",
+                "limit": f"{limit:g}",
+                "weeks": len(values),
+                "end": last_end,
+            }
             opened += _open(
                 target, KpiAlert.Kind.BREACH, weeks[0][0], last_end, values[-1], None, message
             )
@@ -108,10 +115,12 @@ def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
             and _worse(summary.change, 0.0, definition.higher_is_better)
         )
         if dropped:
-            message = (
-                f"{definition.key} changed by {summary.change:+.1f} in the week of {last_start} "
-                f"(p = {summary.p_value:.3f})"
-            )
+            message = _("%(kpi)s changed by %(change)s in the week of %(start)s (p = %(p)s)") % {
+                "kpi": definition.key,
+                "change": f"{summary.change:+.1f}",
+                "start": last_start,
+                "p": f"{summary.p_value:.3f}",
+            }
             opened += _open(
                 target,
                 KpiAlert.Kind.DROP,

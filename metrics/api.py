@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -29,6 +30,13 @@ FILTER_MODELS = {
     "channel": Channel,
     "persona": Persona,
     "journey": Journey,
+}
+# One sentence per filter, so each translates as a whole; called when raised (request language).
+UNKNOWN_FILTER_VALUE = {
+    "touchpoint": lambda: _("Unknown touchpoint."),
+    "channel": lambda: _("Unknown channel."),
+    "persona": lambda: _("Unknown persona."),
+    "journey": lambda: _("Unknown journey."),
 }
 COMMON_PARAMS = {"start", "end", "format", *FILTER_MODELS, "language"}
 SERIES_PARAMS = COMMON_PARAMS | {"granularity", "group_by"}
@@ -82,7 +90,7 @@ def _single(params: QueryDict, name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise ValidationError({name: ["Give this parameter once."]})
+        raise ValidationError({name: [_("Give this parameter once.")]})
     return values[0]
 
 
@@ -93,22 +101,22 @@ def _date(params: QueryDict, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError({name: ["Enter a date as YYYY-MM-DD."]}) from None
+        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
 
 
 def parse_request(params: QueryDict, definition: KpiDefinition, allowed: set[str]) -> dict:
     """Validate the query string: unknown parameters, dates, slugs, allowlisted choices."""
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
     end = _date(params, "end")
     start = _date(params, "start")
     end = end or (start + timedelta(days=DEFAULT_DAYS - 1) if start else timezone.localdate())
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
-        raise ValidationError({"end": ["end must not be before start."]})
+        raise ValidationError({"end": [_("end must not be before start.")]})
     if (end - start).days > selectors.MAX_RANGE_DAYS:
-        raise ValidationError({"end": ["The range may be at most 5 years."]})
+        raise ValidationError({"end": [_("The range may be at most 5 years.")]})
     slugs: dict[str, str | None] = {}
     for name, model in FILTER_MODELS.items():
         slug = _single(params, name)
@@ -116,28 +124,33 @@ def parse_request(params: QueryDict, definition: KpiDefinition, allowed: set[str
             slugs[name] = None
             continue
         if name not in definition.filters:
-            raise ValidationError({name: [f"KPI {definition.key} cannot be filtered by {name}."]})
+            message = _("KPI %(kpi)s cannot be filtered by %(filter)s.")
+            raise ValidationError({name: [message % {"kpi": definition.key, "filter": name}]})
         if not model.objects.filter(slug=slug).exists():
-            raise ValidationError({name: [f"Unknown {name}."]})
+            raise ValidationError({name: [UNKNOWN_FILTER_VALUE[name]()]})
         slugs[name] = slug
     language = _single(params, "language")
     if language is not None and (len(language) > 10 or not language.replace("-", "").isalnum()):
-        raise ValidationError({"language": ["Enter a language code such as en or pt-BR."]})
+        raise ValidationError({"language": [_("Enter a language code such as en or pt-BR.")]})
     parsed = {"start": start, "end": end, "filters": KpiFilters(language=language or None, **slugs)}
     if "granularity" in allowed:
         granularity = _single(params, "granularity") or "week"
         if granularity not in GRANULARITIES:
-            raise ValidationError({"granularity": [f"Choose one of: {', '.join(GRANULARITIES)}."]})
+            choices = ", ".join(GRANULARITIES)
+            raise ValidationError(
+                {"granularity": [_("Choose one of: %(choices)s.") % {"choices": choices}]}
+            )
         group_by = _single(params, "group_by") or None
         if group_by is not None and group_by not in definition.group_bys:
+            choices = ", ".join(definition.group_bys)
             raise ValidationError(
-                {"group_by": [f"Choose one of: {', '.join(definition.group_bys)}."]}
+                {"group_by": [_("Choose one of: %(choices)s.") % {"choices": choices}]}
             )
         parsed |= {"granularity": granularity, "group_by": group_by}
     if "compare" in allowed:
         compare = _single(params, "compare") or "previous"
         if compare not in ("previous", "last_year"):
-            raise ValidationError({"compare": ["Choose previous or last_year."]})
+            raise ValidationError({"compare": [_("Choose previous or last_year.")]})
         parsed["compare"] = compare
     return parsed
 
@@ -145,7 +158,8 @@ def parse_request(params: QueryDict, definition: KpiDefinition, allowed: set[str
 def _definition(key: str) -> KpiDefinition:
     definition = KPIS.get(key)
     if definition is None:
-        raise ValidationError({"kpi": [f"Unknown KPI. Choose one of: {', '.join(KPIS)}."]})
+        message = _("Unknown KPI. Choose one of: %(choices)s.") % {"choices": ", ".join(KPIS)}
+        raise ValidationError({"kpi": [message]})
     return definition
 
 
@@ -176,7 +190,7 @@ class KpiListApi(KpiBase):
     def get(self, request):
         unknown = sorted(set(request.query_params) - {"format"})
         if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+            raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
         rows = [
             {
                 "key": d.key,
@@ -332,10 +346,10 @@ class KpiAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 set(self.request.query_params) - {"open", "page", "page_size", "format"}
             )
             if unknown:
-                raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+                raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
             only_open = self.request.query_params.get("open")
             if only_open not in (None, "true", "false"):
-                raise ValidationError({"open": ["Use true or false."]})
+                raise ValidationError({"open": [_("Use true or false.")]})
             if only_open == "true":
                 qs = qs.filter(resolved_at__isnull=True)
         return qs

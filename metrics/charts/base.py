@@ -83,7 +83,7 @@ def fmt(value: float | None, unit: str, decimals: int = 1) -> str:
     if unit == "percent":
         return f"{text}%"
     if unit == "hours":
-        return f"{text} h"
+        return _("%(value)s h") % {"value": text}
     return text
 
 
@@ -147,6 +147,7 @@ def _band_traces(
                 line={"width": 0 if len(run) > 1 else 6, "color": _rgba(colour, 0.16)},
                 mode="lines",
                 hoverinfo="skip",
+                # xgettext:no-python-format (a literal percent sign, never %-formatted)
                 name=_("95% interval"),
                 legendgroup="interval",
                 showlegend=not traces,
@@ -201,6 +202,7 @@ def _hover(
         lines.append(esc(fmt(point.value, unit, decimals)))
         if point.ci_low is not None and point.ci_high is not None:
             lines.append(
+                # xgettext:no-python-format (a literal percent sign, never %-formatted)
                 _("95% interval")
                 + " "
                 + esc(fmt(point.ci_low, unit, decimals))

@@ -163,6 +163,7 @@ def nps_mix_figure(
                 customdata=[link(point, group) if link else "" for point in points],
             )
         )
+    # xgettext:no-python-format (a literal percent sign, never %-formatted)
     layout = _base_layout(title=title, y_title=_("% of answers"), unit="percent")
     layout["barmode"] = "stack"
     layout["yaxis"]["range"] = [0, 100]

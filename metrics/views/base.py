@@ -50,8 +50,6 @@ def _code_stamp() -> str:
 
 
 CODE_STAMP = _code_stamp()
-# Rate KPIs change in percentage points; say so rather than print a bare "%".
-POINTS_SUFFIX = " pts"
 
 
 @dataclass
@@ -181,9 +179,11 @@ def change_text(change: float | None, *, unit: str, is_rate: bool, decimals: int
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     magnitude = abs(change)
     if is_rate:
-        return f"{sign}{magnitude:.{decimals}f}{POINTS_SUFFIX}"
+        # Rate KPIs change in percentage points; say so rather than print a bare "%".
+        # Translators: a change of a rate KPI in percentage points, e.g. "+2.5 pts".
+        return _("%(change)s pts") % {"change": f"{sign}{magnitude:.{decimals}f}"}
     if unit == "hours":
-        return f"{sign}{magnitude:.{decimals}f} h"
+        return _("%(value)s h") % {"value": f"{sign}{magnitude:.{decimals}f}"}
     if unit == "count":
         return f"{sign}{magnitude:,.0f}"
     return f"{sign}{magnitude:.{decimals}f}"

@@ -205,6 +205,7 @@ def surveys(request, dash: Dash):
             "response_rate",
             str(kpi_definition("response_rate").label),
             csv=export_url("surveys", "response_rate", filters, **keep),
+            # xgettext:no-python-format (a literal percent sign, never %-formatted)
             note=_("Responses per invitation sent; band: 95% interval."),
         ),
         "rate_summary": data.values["rate_summary"],

@@ -275,6 +275,7 @@ def overview(request, dash: Dash):
             f"trend_{key}",
             str(kpi_definition(key).label),
             csv=export_url("overview", f"trend_{key}", filters),
+            # xgettext:no-python-format (a literal percent sign, never %-formatted)
             note=_("Shaded band: 95% interval. Click a point for the responses behind it."),
         )
         for key in TREND_KPIS
