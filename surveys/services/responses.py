@@ -257,7 +257,10 @@ def prepare(
     survey = lookups.survey
     if not is_public_exempt(user):
         throttle.throttle_hit(scope=throttle.PUBLIC_SURVEY, ident=client_ip)
-    at = effective_time(user=user, requested=submitted_at)
+    try:
+        at = effective_time(user=user, requested=submitted_at)
+    except ValidationError as error:  # a future or naive time: name the field it came from
+        raise ValidationError({"submitted_at": error.messages}) from None
     # History imports carry past answers of surveys that may be closed by now.
     importing = bool(
         submitted_at is not None and user is not None and user.has_perm("journeys.import_history")
