@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -24,7 +25,7 @@ class Pagination(PageNumberPagination):
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "This conflicts with the current state of the resource."
+    default_detail = _("This conflicts with the current state of the resource.")
     default_code = "conflict"
 
 
@@ -51,7 +52,7 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         logger.info("integrity conflict in %s: %s", context.get("view"), exc)
         return Response(
-            {"detail": "This conflicts with existing data (duplicate or still referenced)."},
+            {"detail": _("This conflicts with existing data (duplicate or still referenced).")},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
