@@ -1,0 +1,48 @@
+"""The Redis cache, failing open: throttle counters and cached figures make things fast and fair,
+but a Redis outage must cost a log line and some speed, never a 500 (RELIABILITY C8).
+
+Enable with CACHES["default"]["BACKEND"] = "cxhub.cache.FailOpenRedisCache".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class FailOpenRedisCache(RedisCache):
+    """Redis down -> cache misses and a log line, never a 500 (RELIABILITY C8)."""
+
+    def _safe(self, name, fallback, *args, **kwargs):
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except RedisError as error:
+            logger.error("cache unavailable (%s): %s", name, error)
+            if fallback is ValueError:  # incr's "missing key": callers then set the key
+                raise ValueError(str(error)) from error
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._safe("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._safe("get_many", {}, keys, version)
+
+    def set(self, *args, **kwargs):
+        return self._safe("set", None, *args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return self._safe("add", False, *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._safe("incr", ValueError, *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._safe("delete", False, *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._safe("touch", False, *args, **kwargs)
