@@ -110,6 +110,7 @@ class StageLanesForm(forms.ModelForm):
             for name in ("goals", "actions", "thoughts", "pain_points", "opportunities")
         }
         labels = {
+            "name": _("Stage name"),
             "goals": _("Customer goals"),
             "actions": _("Customer actions"),
             "thoughts": _("Thoughts and feelings"),
@@ -164,6 +165,11 @@ class OpportunityForm(forms.ModelForm):
             "touchpoints": forms.SelectMultiple(attrs={"size": 8}),
         }
         labels = {
+            "title": _("Title"),
+            "stages": _("Stages"),
+            "touchpoints": _("Touchpoints"),
+            "owner": _("Owner"),
+            "status": _("Status"),
             "how_might_we": _("How might we …?"),
             "target_change": _("Target change of the KPI"),
         }
