@@ -260,20 +260,21 @@ class QuestionForm(forms.Form):
             self.fields[f"choices_{lang}"] = forms.CharField(
                 required=False,
                 max_length=5000,
-                label=f"{_('Choices, one per line as value | label')} ({lang})",
+                label=_("Choices, one per line as value | label (%(language)s)")
+                % {"language": lang},
                 widget=forms.Textarea(attrs={"rows": 3}),
                 validators=NO_NUL,
             )
             self.fields[f"low_{lang}"] = forms.CharField(
                 required=False,
                 max_length=200,
-                label=f"{_('Low end label')} ({lang})",
+                label=_("Low end label (%(language)s)") % {"language": lang},
                 validators=NO_NUL,
             )
             self.fields[f"high_{lang}"] = forms.CharField(
                 required=False,
                 max_length=200,
-                label=f"{_('High end label')} ({lang})",
+                label=_("High end label (%(language)s)") % {"language": lang},
                 validators=NO_NUL,
             )
 
