@@ -310,6 +310,7 @@ class SurveyViewSet(viewsets.ModelViewSet):
             component_name="ResponseSubmission",
             serializers=[ResponseInputSerializer, ResponseInputSerializer(many=True)],
             resource_type_field_name=None,
+            many=False,
         ),
         responses={
             200: ResponseOutputSerializer(many=True),
