@@ -158,6 +158,7 @@ def page_urls(org) -> dict[str, str]:
         "journey duplicate": reverse("journeys:journey_duplicate", args=[journey]),
         "stage edit": reverse("journeys:stage_edit", args=[journey, stage]),
         "stage add": reverse("journeys:stage_add", args=[journey]),
+        "opportunity new": reverse("journeys:opportunity_create", args=[journey]),
         "customers": reverse("journeys:customer_list"),
         "customer": reverse("journeys:customer_detail", args=[customer.external_id]),
         "surveys": reverse("surveys:survey_list"),
