@@ -90,3 +90,36 @@ def has_perms(*perms: str):
 
     _HasPerms.__name__ = "HasPerms_" + "_".join(p.replace(".", "_") for p in perms)
     return _HasPerms
+
+
+# The error statuses PRODUCT.md promises for the API ("never a 500"), listed on every operation
+# of the OpenAPI schema so clients and schema-driven tests know them (RELIABILITY B13).
+ERROR_RESPONSES = {
+    "400": "Invalid input: errors keyed by field name, or {detail}.",
+    "401": "No valid token or session (WWW-Authenticate: Token).",
+    "403": "Signed in, but the role does not allow this.",
+    "404": "Not found, or outside what the caller may see.",
+    "409": "Conflicts with existing data: a duplicate, an answered invitation, a referenced row.",
+    "429": "Too many requests; retry after the Retry-After header's seconds.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: add ERROR_RESPONSES to every operation."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Error",
+        {
+            "type": "object",
+            "description": "{detail: message} or {field: [messages]}.",
+            "properties": {"detail": {}},
+            "additionalProperties": True,
+        },
+    )
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for code, text in ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(code, {"description": text, "content": body})
+    return result
