@@ -30,3 +30,5 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("metrics.urls")),
 ]
+
+handler404 = "cxhub.views.not_found"

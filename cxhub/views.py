@@ -59,3 +59,13 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request, exception):
+    """404s under /api/ are JSON like every other API error (PRODUCT.md), also for paths that
+    match no route (e.g. a slug with a dot); pages keep Django's HTML 404."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
