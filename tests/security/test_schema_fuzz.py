@@ -109,11 +109,6 @@ def test_no_operation_answers_5xx_or_outside_its_schema(api_schema, admin_token)
     assert failures == [], "\n\n".join(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the schema documents only success statuses, not 400/401/403/404/409/429 "
-    "(RELIABILITY B13); fix proposed: a drf-spectacular postprocessing hook",
-)
 def test_every_status_code_an_operation_answers_is_documented(api_schema, admin_token):
     checks = (openapi_checks.status_code_conformance,)
     failures = _fuzz(api_schema, admin_token, checks, 5)
