@@ -43,5 +43,9 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(PY) manage.py bench
 
+# Load scenarios against gunicorn on 127.0.0.1 and PostgreSQL (bounded in time; see README).
+loadtest: $(VENV)/.installed-test
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
 clean:
 	rm -rf var/*.sqlite3* var/celery var/cache var/celerybeat-schedule*

@@ -161,7 +161,8 @@ if not REDIS_URL and CELERY_BROKER_URL.startswith("redis"):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: a Redis outage costs speed and a log line, never a 500 (RELIABILITY C8).
+            "BACKEND": "cxhub.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CX_CACHE_PREFIX", "cxhub"),
             "TIMEOUT": 3600,
@@ -197,10 +198,13 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # Broadcast (worker control) messages; kombu's default is ./control in the working dir.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 else:

@@ -222,14 +222,6 @@ def test_with_the_cache_down_a_public_response_is_still_stored_and_the_failure_l
     assert "cache unavailable" in caplog.text
 
 
-CACHE_FAIL_OPEN = pytest.mark.xfail(
-    strict=True,
-    reason="defect: Django's RedisCache raises when Redis is down (DRF's KPI throttle and the "
-    "dashboards' figure cache then answer 500); fix proposed: a fail-open cache backend",
-)
-
-
-@CACHE_FAIL_OPEN
 def test_with_the_cache_down_kpi_reads_do_not_answer_500(cache_down, db):
     api = factories.api_client(factories.make_manager())
     api.raise_request_exception = False
@@ -237,7 +229,6 @@ def test_with_the_cache_down_kpi_reads_do_not_answer_500(cache_down, db):
     assert series.status_code in (200, 503), f"KPI series: {series.status_code}"
 
 
-@CACHE_FAIL_OPEN
 def test_with_the_cache_down_the_overview_page_does_not_answer_500(cache_down, db):
     manager = factories.make_manager()
     page = Client(raise_request_exception=False)
