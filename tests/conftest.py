@@ -35,6 +35,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.fixturenames.append("django_db_serialized_rollback")
 
 
+def _ensure_seed_rows() -> None:
+    """The rows data migrations create, put back if missing (every step is idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    from cxhub.roles import ensure_roles
+
+    importlib.import_module("journeys.migrations.0002_channels").add_channels(apps, None)
+    importlib.import_module("tickets.migrations.0003_default_calendar_and_sla").create_defaults(
+        apps, None
+    )
+    ensure_roles()
+
+
+@pytest.fixture(autouse=True)
+def _seed_rows_for_transactional_tests(request):
+    """Belt and braces for the serialized restore above: a command under test that rebuilds the
+    database (the bench) can leave a transactional test without channels, roles or SLA rows."""
+    if not _is_transactional(request.node):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    _ensure_seed_rows()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     """Each test gets an empty in-process cache: throttle counters and cached figures never leak
