@@ -40,8 +40,15 @@ def _ensure_seed_rows() -> None:
     import importlib
 
     from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
 
     from cxhub.roles import ensure_roles
+
+    # Roles are built from permissions, which need their content types: restore those first.
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
 
     importlib.import_module("journeys.migrations.0002_channels").add_channels(apps, None)
     importlib.import_module("tickets.migrations.0003_default_calendar_and_sla").create_defaults(
