@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.models import (
     Department,
@@ -51,33 +52,38 @@ MAX_TOUCHPOINTS_PER_STAGE = 40
 MAX_OPPORTUNITIES = 200
 LANE_FIELDS = ("goals", "actions", "thoughts", "pain_points", "opportunities")
 
-STAGE_HAS_EVENTS = "Stage '{value}' has journey events and cannot be removed."
-STAGE_SLUG_TAKEN = "This journey already has a stage '{value}'."
-TOUCHPOINT_ALREADY_IN_STAGE = "Touchpoint '{value}' is already in this stage."
-UNKNOWN_TOUCHPOINTS = "Unknown touchpoints: {value}."
-UNKNOWN_STAGES = "Unknown stages: {value}."
-UNKNOWN_PERSONA = "Unknown persona '{value}'."
-UNKNOWN_DEPARTMENT = "Unknown department '{value}'."
-UNKNOWN_KPI = "Unknown KPI '{value}'."
-JOURNEY_SLUG_TAKEN = "A journey with slug '{value}' already exists."
-JOURNEY_SLUG_RESERVED = "'{value}' is a reserved page address; choose another slug."
+STAGE_HAS_EVENTS = gettext_lazy("Stage '{value}' has journey events and cannot be removed.")
+STAGE_SLUG_TAKEN = gettext_lazy("This journey already has a stage '{value}'.")
+TOUCHPOINT_ALREADY_IN_STAGE = gettext_lazy("Touchpoint '{value}' is already in this stage.")
+UNKNOWN_TOUCHPOINTS = gettext_lazy("Unknown touchpoints: {value}.")
+UNKNOWN_STAGES = gettext_lazy("Unknown stages: {value}.")
+UNKNOWN_PERSONA = gettext_lazy("Unknown persona '{value}'.")
+UNKNOWN_DEPARTMENT = gettext_lazy("Unknown department '{value}'.")
+UNKNOWN_KPI = gettext_lazy("Unknown KPI '{value}'.")
+JOURNEY_SLUG_TAKEN = gettext_lazy("A journey with slug '{value}' already exists.")
+JOURNEY_SLUG_RESERVED = gettext_lazy("'{value}' is a reserved page address; choose another slug.")
 # journeys/new/ and journeys/import/ are pages, so a journey with such a slug could not be opened.
 RESERVED_JOURNEY_SLUGS = frozenset({"new", "import"})
-DUPLICATE_STAGE_SLUG = "Stage slug '{value}' appears twice."
-NOT_AN_OBJECT = "Expected a JSON object."
-NOT_A_LIST = "Expected a list."
-NUL_NOT_ALLOWED = "Null characters are not allowed."
-TOO_LONG = "At most {limit} characters."
-TOO_MANY = "At most {limit} items."
-REQUIRED = "This field is required."
-BAD_SLUG = "Use letters, numbers, hyphens or underscores."
-BAD_EMOTION = "The emotion score is a whole number from -2 to 2."
-BAD_WINDOW = "The conversion window is a whole number of days from 1 to 365."
-BAD_DATE = "Use a date as YYYY-MM-DD."
-BAD_CHOICE = "'{value}' is not one of {choices}."
-BAD_NUMBER = "Expected a number."
+STAGE_SLUG_RESERVED = gettext_lazy(
+    "'{value}' is a reserved page address; choose another stage slug."
+)
+# .../stages/new/ is the add-stage page, so a stage slugged "new" could never be opened.
+RESERVED_STAGE_SLUGS = frozenset({"new"})
+DUPLICATE_STAGE_SLUG = gettext_lazy("Stage slug '{value}' appears twice.")
+NOT_AN_OBJECT = gettext_lazy("Expected a JSON object.")
+NOT_A_LIST = gettext_lazy("Expected a list.")
+NUL_NOT_ALLOWED = gettext_lazy("Null characters are not allowed.")
+TOO_LONG = gettext_lazy("At most {limit} characters.")
+TOO_MANY = gettext_lazy("At most {limit} items.")
+REQUIRED = gettext_lazy("This field is required.")
+BAD_SLUG = gettext_lazy("Use letters, numbers, hyphens or underscores.")
+BAD_EMOTION = gettext_lazy("The emotion score is a whole number from -2 to 2.")
+BAD_WINDOW = gettext_lazy("The conversion window is a whole number of days from 1 to 365.")
+BAD_DATE = gettext_lazy("Use a date as YYYY-MM-DD.")
+BAD_CHOICE = gettext_lazy("'{value}' is not one of {choices}.")
+BAD_NUMBER = gettext_lazy("Expected a number.")
 MOVE_DIRECTIONS = ("up", "down")
-FIELD_NOT_ACCEPTED = "This field is not accepted here."
+FIELD_NOT_ACCEPTED = gettext_lazy("This field is not accepted here.")
 DOCUMENT_KEYS = frozenset(
     {
         "format",
@@ -231,6 +237,8 @@ def journey_document_parse(data, *, with_settings: bool = True) -> JourneyData:
         if unknown:
             raise ValidationError({f"{where}.{unknown[0]}": FIELD_NOT_ACCEPTED})
         slug = _slug(raw.get("slug"), f"{where}.slug")
+        if slug in RESERVED_STAGE_SLUGS:
+            raise ValidationError({f"{where}.slug": STAGE_SLUG_RESERVED.format(value=slug)})
         if slug in seen:
             raise ValidationError({f"{where}.slug": DUPLICATE_STAGE_SLUG.format(value=slug)})
         seen.add(slug)

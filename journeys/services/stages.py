@@ -20,7 +20,9 @@ from journeys.services.documents import (
     MAX_STAGES,
     MAX_TOUCHPOINTS_PER_STAGE,
     MOVE_DIRECTIONS,
+    RESERVED_STAGE_SLUGS,
     STAGE_HAS_EVENTS,
+    STAGE_SLUG_RESERVED,
     STAGE_SLUG_TAKEN,
     TOO_MANY,
     TOUCHPOINT_ALREADY_IN_STAGE,
@@ -36,6 +38,8 @@ def _renumber_stages(journey: Journey) -> None:
 
 @transaction.atomic
 def stage_add(*, journey: Journey, slug: str, name: str, actor) -> Stage:
+    if slug in RESERVED_STAGE_SLUGS:
+        raise ValidationError({"slug": STAGE_SLUG_RESERVED.format(value=slug)})
     if journey.stages.filter(slug=slug).exists():
         raise ValidationError({"slug": STAGE_SLUG_TAKEN.format(value=slug)})
     if journey.stages.count() >= MAX_STAGES:

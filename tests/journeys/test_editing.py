@@ -352,3 +352,30 @@ def test_duplicate_page_refuses_a_reserved_slug(client, manager):
     assert response.status_code == 200
     assert "reserved" in response.content.decode()
     assert list(Journey.objects.values_list("slug", flat=True)) == ["orig"]
+
+
+def test_stage_add_page_refuses_the_slug_of_the_add_page(client, manager):
+    journey = make_journey(slug="onboarding", stages=("a",))
+    client.force_login(manager)
+    response = client.post(
+        reverse("journeys:stage_add", args=[journey.slug]), {"name": "New", "slug": "new"}
+    )
+    assert response.status_code == 200
+    assert "reserved" in response.content.decode()
+    assert stage_slugs(journey) == ["a"]
+    assert journey.revisions.count() == 0
+
+
+def test_json_import_refuses_a_stage_slugged_like_the_add_page(survey_admin):
+    from django.core.exceptions import ValidationError
+
+    document = {
+        "format": 1,
+        "slug": "trip",
+        "name": "Trip",
+        "stages": [{"slug": "new", "name": "N"}],
+    }
+    with pytest.raises(ValidationError) as error:
+        services.journey_import(data=document, actor=survey_admin)
+    assert "stages[0].slug" in error.value.message_dict
+    assert not Journey.objects.filter(slug="trip").exists()
