@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,7 +23,7 @@ from tickets.forms import QueueFilterForm
 from tickets.models import Category, Message, Priority, Ticket
 from tickets.selectors import QueueFilters, message_list, ticket_list, ticket_queue
 
-UNKNOWN_CATEGORY = "Unknown category '{value}'."
+UNKNOWN_CATEGORY = gettext_lazy("Unknown category '{value}'.")
 # Query parameters every list takes besides the queue filters.
 LIST_PARAMETERS = {"page", "page_size", "format"}
 

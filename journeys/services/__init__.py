@@ -9,15 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.models import Channel, Customer, Department, Persona, Touchpoint
 
-CUSTOMER_CHURN_BEFORE_ACTIVE = "A customer cannot churn before they became active."
-CUSTOMER_ALREADY_CHURNED = "This customer has already churned."
-UNKNOWN_CHANNEL = "Unknown channel '{value}'."
-UNKNOWN_TOUCHPOINT = "Unknown touchpoint '{value}'."
-UNKNOWN_PERSONA = "Unknown persona '{value}'."
-PAST_TIMESTAMP_NOT_ALLOWED = "Only administrators may import history with past timestamps."
+CUSTOMER_CHURN_BEFORE_ACTIVE = gettext_lazy("A customer cannot churn before they became active.")
+CUSTOMER_ALREADY_CHURNED = gettext_lazy("This customer has already churned.")
+UNKNOWN_CHANNEL = gettext_lazy("Unknown channel '{value}'.")
+UNKNOWN_TOUCHPOINT = gettext_lazy("Unknown touchpoint '{value}'.")
+UNKNOWN_PERSONA = gettext_lazy("Unknown persona '{value}'.")
+PAST_TIMESTAMP_NOT_ALLOWED = gettext_lazy(
+    "Only administrators may import history with past timestamps."
+)
 
 
 def effective_time(*, user, requested: datetime | None) -> datetime:

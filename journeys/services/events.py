@@ -10,19 +10,20 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.models import Channel, Customer, Journey, JourneyEvent, Stage, Touchpoint
 from journeys.services import customer_resolve, effective_time
 
 MAX_BATCH = 1000
-UNKNOWN_JOURNEY = "Unknown journey '{value}'."
-UNKNOWN_STAGE = "Unknown stage '{value}'."
-STAGE_NOT_IN_JOURNEY = "Stage '{value}' is not a stage of journey '{journey}'."
-UNKNOWN_TOUCHPOINT = "Unknown touchpoint '{value}'."
-UNKNOWN_CHANNEL = "Unknown channel '{value}'."
-BATCH_TOO_LARGE = "At most {limit} events per request."
-BATCH_EMPTY = "Send at least one event."
-BAD_DEVICE = "A device is a short slug such as desktop, mobile or tablet."
+UNKNOWN_JOURNEY = gettext_lazy("Unknown journey '{value}'.")
+UNKNOWN_STAGE = gettext_lazy("Unknown stage '{value}'.")
+STAGE_NOT_IN_JOURNEY = gettext_lazy("Stage '{value}' is not a stage of journey '{journey}'.")
+UNKNOWN_TOUCHPOINT = gettext_lazy("Unknown touchpoint '{value}'.")
+UNKNOWN_CHANNEL = gettext_lazy("Unknown channel '{value}'.")
+BATCH_TOO_LARGE = gettext_lazy("At most {limit} events per request.")
+BATCH_EMPTY = gettext_lazy("Send at least one event.")
+BAD_DEVICE = gettext_lazy("A device is a short slug such as desktop, mobile or tablet.")
 DEVICE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 
 
