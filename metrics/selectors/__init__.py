@@ -311,19 +311,11 @@ def last_computed() -> datetime | None:
     return state.last_computed if state else None
 
 
-def at_risk_customers(*, limit: int = 50, offset: int = 0):
-    """Customers most at risk of churning, with reasons (metrics.risk)."""
-    from metrics.risk import at_risk_customers as compute
-
-    return compute(limit=limit, offset=offset)
-
-
 # At the end: the batched read builds on the helpers above.
 from metrics.selectors.board import kpi_board  # noqa: E402
 
 __all__ = [
     "answer_distribution",
-    "at_risk_customers",
     "kpi_board",
     "kpi_breakdown",
     "kpi_definitions",
