@@ -7,15 +7,14 @@ so a page makes the same handful of queries whatever the data size.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import ngettext
 
-from journeys.models import Customer, Touchpoint
+from journeys.models import Touchpoint
 from metrics.filters import DashboardFilters
 from surveys.models import Answer, Response
 from tickets.models import Category, Ticket
@@ -216,130 +215,3 @@ def latest_comments(
         }
         for row in rows
     ]
-
-
-@dataclass
-class AtRisk:
-    customer: Customer
-    reasons: list[str] = field(default_factory=list)
-    score: int = 0
-    last_at: datetime | None = None
-
-
-def _plural(singular: str, plural: str, count: int) -> str:
-    return ngettext(singular, plural, count) % {"count": count}
-
-
-def at_risk_customers(filters: DashboardFilters, *, limit: int = 25) -> list[AtRisk]:
-    """Active customers with unhappy signals in the range: detractor or low-CSAT answers,
-    reopened tickets, SLA breaches. Three grouped queries, whatever the data size."""
-    low, high = day_bounds(filters.start, filters.end)
-    responses = Response.objects.filter(
-        submitted_at__gte=low,
-        submitted_at__lt=high,
-        customer__isnull=False,
-        customer__churned_at__isnull=True,
-    ).filter(Q(nps_score__lte=6) | Q(csat_score__lte=2) | Q(ces_score__lte=2))
-    tickets = Ticket.objects.filter(
-        created_at__gte=low, created_at__lt=high, customer__churned_at__isnull=True
-    ).filter(
-        Q(reopened_count__gt=0)
-        | Q(sla_first_response_breached=True)
-        | Q(sla_resolution_breached=True)
-    )
-    if filters.touchpoint:
-        responses = responses.filter(touchpoint__slug=filters.touchpoint)
-        tickets = tickets.filter(touchpoint__slug=filters.touchpoint)
-    if filters.channel:
-        responses = responses.filter(channel__slug=filters.channel)
-        tickets = tickets.filter(channel__slug=filters.channel)
-    if filters.persona:
-        responses = responses.filter(customer__persona__slug=filters.persona)
-        tickets = tickets.filter(customer__persona__slug=filters.persona)
-
-    found: dict[int, dict] = {}
-    unhappy = (
-        responses.values("customer_id")
-        .annotate(
-            detractor=Count("id", filter=Q(nps_score__lte=6)),
-            low_csat=Count("id", filter=Q(csat_score__lte=2)),
-            high_effort=Count("id", filter=Q(ces_score__lte=2)),
-            last=Max("submitted_at"),
-        )
-        .order_by("-detractor", "-low_csat", "-last")[: limit * 4]
-    )
-    for row in unhappy:
-        found[row["customer_id"]] = {"responses": row, "tickets": None}
-    troubled = (
-        tickets.values("customer_id")
-        .annotate(
-            reopened=Count("id", filter=Q(reopened_count__gt=0)),
-            breached=Count(
-                "id", filter=Q(sla_first_response_breached=True) | Q(sla_resolution_breached=True)
-            ),
-            last=Max("created_at"),
-        )
-        .order_by("-reopened", "-breached", "-last")[: limit * 4]
-    )
-    for row in troubled:
-        found.setdefault(row["customer_id"], {"responses": None, "tickets": None})["tickets"] = row
-
-    results: list[AtRisk] = []
-    customers = Customer.objects.select_related("persona").in_bulk(list(found))
-    for customer_id, signals in found.items():
-        customer = customers.get(customer_id)
-        if customer is None:
-            continue
-        entry = AtRisk(customer=customer)
-        response_row, ticket_row = signals["responses"], signals["tickets"]
-        if response_row:
-            if response_row["detractor"]:
-                entry.reasons.append(
-                    _plural(
-                        "%(count)d detractor answer",
-                        "%(count)d detractor answers",
-                        response_row["detractor"],
-                    )
-                )
-            if response_row["low_csat"]:
-                entry.reasons.append(
-                    _plural(
-                        "%(count)d low satisfaction answer",
-                        "%(count)d low satisfaction answers",
-                        response_row["low_csat"],
-                    )
-                )
-            if response_row["high_effort"]:
-                entry.reasons.append(
-                    _plural(
-                        "%(count)d high-effort answer",
-                        "%(count)d high-effort answers",
-                        response_row["high_effort"],
-                    )
-                )
-            entry.score += 3 * response_row["detractor"] + 2 * response_row["low_csat"]
-            entry.score += response_row["high_effort"]
-            entry.last_at = response_row["last"]
-        if ticket_row:
-            if ticket_row["reopened"]:
-                entry.reasons.append(
-                    _plural(
-                        "%(count)d reopened ticket",
-                        "%(count)d reopened tickets",
-                        ticket_row["reopened"],
-                    )
-                )
-            if ticket_row["breached"]:
-                entry.reasons.append(
-                    _plural(
-                        "%(count)d ticket past its SLA",
-                        "%(count)d tickets past their SLA",
-                        ticket_row["breached"],
-                    )
-                )
-            entry.score += 2 * ticket_row["reopened"] + ticket_row["breached"]
-            if entry.last_at is None or ticket_row["last"] > entry.last_at:
-                entry.last_at = ticket_row["last"]
-        results.append(entry)
-    results.sort(key=lambda item: (-item.score, -(item.last_at.timestamp() if item.last_at else 0)))
-    return results[:limit]

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from metrics import charts
-from metrics.drilldown import at_risk_customers
 from metrics.exports import Table
 from metrics.filters import FilterError
+from metrics.risk import at_risk_customers
 from metrics.views.base import (
     Dash,
     PageData,

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.drilldown import at_risk_customers, period_end
+from metrics.drilldown import period_end
 from metrics.filters import load_options, parse_filters
+from metrics.risk import at_risk_customers
 from surveys.models import Response
 from tests.dashboards.factories import seeded_org
 

@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from metrics import alerts, demo, risk, selectors, services
+from metrics import alerts, demo, risk, services
+from metrics.filters import load_options, parse_filters
 from metrics.models import FillState, KpiAlert, KpiTarget
 from tests import factories
 from tests.metrics import factories as mf
@@ -88,14 +89,29 @@ def test_at_risk_customers_are_scored_with_reasons(survey):
     mf.make_ticket(survey.touchpoint, now, customer=unhappy, status="resolved", reopened_count=1)
     journey, stages = mf.make_journey(1)
     mf.make_event(unhappy, journey, stages[0], survey.touchpoint, now, type="abandoned")
-    rows = risk.at_risk_customers(limit=10, offset=0)
-    assert [r.external_id for r in rows] == ["unhappy"]
+    filters = parse_filters({}, today=timezone.localdate(), options=load_options())
+    rows = risk.at_risk_customers(filters, limit=10)
+    assert [r.customer.external_id for r in rows] == ["unhappy"]
     row = rows[0]
-    assert (row.detractors, row.open_tickets, row.reopened, row.abandoned) == (1, 1, 1, 1)
+    assert row.signals == {"detractor": 1, "reopened": 1, "unresolved": 1, "abandoned": 1}
     assert row.score == 3 + 2 + 2 + 1
     assert len(row.reasons) == 4 and "1 detractor answer" in row.reasons[0]
-    assert risk.at_risk_count() == 1
-    assert selectors.at_risk_customers(limit=10, offset=1) == []
+
+
+def test_at_risk_customers_follow_the_range_and_rank_by_score(survey):
+    now = timezone.now()
+    worse = factories.make_customer(external_id="worse")
+    milder = factories.make_customer(external_id="milder")
+    old = factories.make_customer(external_id="old")
+    for _ in range(2):
+        mf.make_response(survey, now, nps=0, customer=worse)
+    mf.make_response(survey, now, csat=1, csat_scale=5, customer=milder)
+    mf.make_response(survey, now - timedelta(days=200), nps=0, customer=old)
+    filters = parse_filters({"range": "30d"}, today=timezone.localdate(), options=load_options())
+    rows = risk.at_risk_customers(filters, limit=10)
+    assert [r.customer.external_id for r in rows] == ["worse", "milder"]
+    assert [r.score for r in rows] == [6, 2]
+    assert risk.at_risk_customers(filters, limit=1)[0].customer.external_id == "worse"
 
 
 def test_the_demo_part_sets_targets_and_fills_the_rollups(survey):
