@@ -6,11 +6,14 @@ CSV: one ticket per row, header columns
 JSON: a list of objects with the same keys, and optionally
     "messages": [{"kind", "body", "created_at"}], "status_changes": [{"status", "at"}]
 Rows whose external_id is already in the database are skipped, so a rerun imports nothing twice.
+Files are UTF-8 (a BOM is fine), at most MAX_RECORDS tickets and MAX_BYTES each; any line ending.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -62,19 +65,113 @@ class TicketRow:
     changes: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def read_records(path: Path) -> list[tuple[str, dict]]:
-    """(position, raw record) pairs; CSV positions are file line numbers (header = line 1)."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".json":
+# One file is read and validated whole before anything is written (all or nothing), so its size
+# bounds the memory an import takes; a bigger history is imported as several files.
+MAX_BYTES = 100 * 1024 * 1024
+MAX_RECORDS = 100_000
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    """1-based line of a byte offset, counting CRLF, LF and a lone CR as one line break each."""
+    before = raw[:offset]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFailed(['line 1: the file is UTF-16; save it as UTF-8 ("CSV UTF-8").'])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = _line_of(raw, error.start)
+        raise ImportFailed(
+            [
+                f"line {line}: byte 0x{raw[error.start]:02x} is not UTF-8 "
+                "(latin-1 or Windows-1252?); save the file as UTF-8."
+            ]
+        ) from None
+    if "\x00" in text:
+        line = _line_of(raw, raw.index(b"\x00"))
+        raise ImportFailed([f"line {line}: contains a null character (a binary or UTF-16 file?)."])
+    return text
+
+
+def _json_records(text: str) -> list[tuple[str, dict]]:
+    try:
         data = json.loads(text)
-        if not isinstance(data, list):
-            raise ImportFailed(["The JSON file must hold a list of tickets."])
-        return [(f"record {index}", item) for index, item in enumerate(data, start=1)]
-    reader = csv.DictReader(text.splitlines())
-    missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
+    except json.JSONDecodeError as error:
+        raise ImportFailed(
+            [f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})."]
+        ) from None
+    except RecursionError:
+        raise ImportFailed(["The JSON is nested too deeply."]) from None
+    if not isinstance(data, list):
+        raise ImportFailed(["The JSON file must hold a list of tickets."])
+    if len(data) > MAX_RECORDS:
+        raise ImportFailed(
+            [f"The file holds {len(data):,} tickets; at most {MAX_RECORDS:,}: split it."]
+        )
+    return [(f"record {index}", item) for index, item in enumerate(data, start=1)]
+
+
+def _csv_records(text: str) -> list[tuple[str, dict]]:
+    # newline="": quoted line breaks stay inside their field and CR-only files still split.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        names = [name.strip() for name in next(reader, [])]
+    except csv.Error as error:
+        raise ImportFailed([f"line 1: not valid CSV ({error})."]) from None
+    errors = [
+        f"line 1, column {i}: the column has no name" for i, n in enumerate(names, 1) if not n
+    ]
+    errors += [
+        f"line 1, column {name}: appears more than once"
+        for name in sorted({n for n in names if n and names.count(n) > 1})
+    ]
+    errors += [
+        f"line 1, column {_Checker.shown(name)}: is not a known column"
+        for name in dict.fromkeys(names)
+        if name and name not in REQUIRED + OPTIONAL
+    ]
+    missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ImportFailed([f"line 1: missing column(s) {', '.join(missing)}"])
-    return [(f"line {reader.line_num}", dict(row)) for row in reader]
+        errors.append(f"line 1: missing column(s) {', '.join(missing)}")
+    if errors:
+        raise ImportFailed(errors)
+    records: list[tuple[str, dict]] = []
+    start = reader.line_num + 1
+    try:
+        for cells in reader:
+            # A record's position is the line it starts on, also when a quoted field spans lines.
+            where, start = f"line {start}", reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(records) == MAX_RECORDS:
+                raise ImportFailed([f"{where}: more than {MAX_RECORDS:,} tickets; split the file."])
+            if len(cells) > len(names):
+                errors.append(
+                    f"{where}, column {len(names) + 1}: {len(cells)} values, "
+                    f"but the header names {len(names)} columns"
+                )
+                continue
+            records.append((where, dict(zip(names, cells, strict=False))))
+    except csv.Error as error:
+        raise ImportFailed([f"line {start}: not valid CSV ({error})."]) from None
+    if errors:
+        raise ImportFailed(errors)
+    return records
+
+
+def read_records(path: Path) -> list[tuple[str, dict]]:
+    """(position, raw record) pairs; CSV positions are file line numbers (header = line 1).
+    Raises ImportFailed, naming the line, for anything that is not a well-formed UTF-8 file."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ImportFailed([f"The file has {size:,} bytes; at most {MAX_BYTES:,}: split it."])
+    text = _decode(path.read_bytes())
+    if path.suffix.lower() == ".json":
+        return _json_records(text)
+    return _csv_records(text)
 
 
 class _Checker:
@@ -83,6 +180,12 @@ class _Checker:
         self.touchpoints = {t.slug: t for t in Touchpoint.objects.select_related("department")}
         self.categories = {c.slug: c for c in Category.objects.all()}
         self.errors: list[str] = []
+
+    @staticmethod
+    def shown(value) -> str:
+        """A value quoted in an error, cut short: a 100 kB field must not flood the report."""
+        text = str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
 
     def fail(self, where: str, column: str, message: str) -> None:
         self.errors.append(f"{where}, column {column}: {message}")
@@ -110,11 +213,16 @@ class _Checker:
             return None
         parsed = parse_datetime(value) if isinstance(value, str) else None
         if parsed is None:
-            self.fail(where, column, f"'{value}' is not an ISO 8601 date and time")
+            self.fail(where, column, f"'{self.shown(value)}' is not an ISO 8601 date and time")
         elif parsed.tzinfo is None:
             self.fail(where, column, "needs a time zone offset (e.g. 2026-01-05T10:00Z)")
             return None
         return parsed
+
+    @staticmethod
+    def items(record: dict, name: str) -> list:
+        value = record.get(name) or []
+        return value if isinstance(value, list) else []
 
     def row(self, where: str, record) -> TicketRow | None:
         if not isinstance(record, dict):
@@ -123,24 +231,26 @@ class _Checker:
         before = len(self.errors)
         unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL))
         for name in unknown:
-            self.fail(where, name, "is not a known column")
+            self.fail(where, self.shown(name), "is not a known column")
         values = {
             name: self.text(where, record, name, required=name in REQUIRED)
             for name in ["external_id", "subject", "customer", "channel", "touchpoint"]
         }
         channel = self.channels.get(values["channel"])
         if values["channel"] and channel is None:
-            self.fail(where, "channel", f"unknown channel '{values['channel']}'")
+            self.fail(where, "channel", f"unknown channel '{self.shown(values['channel'])}'")
         touchpoint = self.touchpoints.get(values["touchpoint"])
         if values["touchpoint"] and touchpoint is None:
-            self.fail(where, "touchpoint", f"unknown touchpoint '{values['touchpoint']}'")
+            self.fail(
+                where, "touchpoint", f"unknown touchpoint '{self.shown(values['touchpoint'])}'"
+            )
         category_slug = self.text(where, record, "category", required=False)
         category = self.categories.get(category_slug) if category_slug else None
         if category_slug and category is None:
-            self.fail(where, "category", f"unknown category '{category_slug}'")
+            self.fail(where, "category", f"unknown category '{self.shown(category_slug)}'")
         priority = self.text(where, record, "priority", required=False) or Priority.NORMAL
         if priority not in Priority.values:
-            self.fail(where, "priority", f"unknown priority '{priority}'")
+            self.fail(where, "priority", f"unknown priority '{self.shown(priority)}'")
         created_at = self.moment(where, "created_at", record.get("created_at"), required=True)
         body = self.text(where, record, "body", required=False)
 
@@ -155,28 +265,31 @@ class _Checker:
         resolved = self.moment(where, "resolved_at", record.get("resolved_at"), required=False)
         if resolved is not None:
             changes.append(("resolved", resolved))
-        for index, item in enumerate(record.get("messages") or [], start=1):
+        for name in ("messages", "status_changes"):
+            if not isinstance(record.get(name) or [], list):
+                self.fail(where, name, "must be a list")
+        for index, item in enumerate(self.items(record, "messages"), start=1):
             column = f"messages[{index}]"
             if not isinstance(item, dict) or set(item) - {"kind", "body", "created_at"}:
                 self.fail(where, column, "needs only kind, body and created_at")
                 continue
             kind = item.get("kind")
             if kind not in Message.Kind.values:
-                self.fail(where, f"{column}.kind", f"unknown kind '{kind}'")
+                self.fail(where, f"{column}.kind", f"unknown kind '{self.shown(kind)}'")
             text = self.text(where, item, "body", required=True)
             moment = self.moment(
                 where, f"{column}.created_at", item.get("created_at"), required=True
             )
             if kind in Message.Kind.values and text and moment:
                 messages.append((kind, text, moment))
-        for index, item in enumerate(record.get("status_changes") or [], start=1):
+        for index, item in enumerate(self.items(record, "status_changes"), start=1):
             column = f"status_changes[{index}]"
             if not isinstance(item, dict) or set(item) - {"status", "at"}:
                 self.fail(where, column, "needs only status and at")
                 continue
             status = item.get("status")
             if status not in Ticket.Status.values:
-                self.fail(where, f"{column}.status", f"unknown status '{status}'")
+                self.fail(where, f"{column}.status", f"unknown status '{self.shown(status)}'")
             moment = self.moment(where, f"{column}.at", item.get("at"), required=True)
             if status in Ticket.Status.values and moment:
                 changes.append((status, moment))
