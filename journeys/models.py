@@ -10,7 +10,32 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# The names journeys/migrations/0002_channels.py stores, in English whatever the reader's
+# language: marked here so they get translated, and translated only when shown (the rows stay).
+CHANNEL_NAMES = frozenset(
+    [
+        gettext_noop("Web"),
+        gettext_noop("Mobile app"),
+        gettext_noop("E-mail"),
+        gettext_noop("Live chat"),
+        gettext_noop("SMS"),
+        gettext_noop("Phone"),
+        gettext_noop("Social media"),
+        gettext_noop("In store"),
+        gettext_noop("Support forum"),
+        gettext_noop("Connected device"),
+        gettext_noop("Marketing (print and ads)"),
+    ]
+)
+
+
+def channel_display_name(name: str) -> str:
+    """A channel name in the reader's language: the created channels are translated, a name an
+    administrator typed or renamed is shown as typed."""
+    return gettext(name) if name in CHANNEL_NAMES else name
 
 
 class Channel(models.Model):
@@ -25,7 +50,12 @@ class Channel(models.Model):
         ordering = ["order", "slug"]
 
     def __str__(self) -> str:
-        return self.name
+        # Forms, the admin and templates show a channel through str(): in the reader's language.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return channel_display_name(self.name)
 
 
 class Department(models.Model):

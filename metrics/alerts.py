@@ -14,9 +14,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from metrics.charts.base import fmt, number
 from metrics.kpis import KPIS
 from metrics.models import KpiAlert, KpiTarget
 from metrics.selectors import kpi_summary, kpi_value
@@ -38,11 +40,58 @@ def _worse(value: float, limit: float, higher_is_better: bool) -> bool:
     return value < limit if higher_is_better else value > limit
 
 
+def _day(iso: str) -> str:
+    return formats.date_format(date.fromisoformat(iso), "DATE_FORMAT")
+
+
+def message_text(key: str, params: dict) -> str:
+    """An alert message in the active language, from the key and raw parameters it was stored
+    with: numbers and dates are formatted the way the reader's language writes them."""
+    definition = KPIS.get(params.get("kpi", ""))
+    kpi = str(definition.label) if definition else params.get("kpi", "")
+    unit = definition.unit if definition else ""
+    decimals = definition.decimals if definition else 1
+    if key == "breach":
+        weeks = int(params["weeks"])
+        return ngettext(
+            "%(kpi)s at %(value)s is worse than %(limit)s for %(weeks)s week to %(end)s",
+            "%(kpi)s at %(value)s is worse than %(limit)s for %(weeks)s weeks to %(end)s",
+            weeks,
+        ) % {
+            "kpi": kpi,
+            "value": fmt(params["value"], unit, decimals),
+            "limit": fmt(params["limit"], unit, decimals),
+            "weeks": number(weeks),
+            "end": _day(params["end"]),
+        }
+    if key == "drop":
+        change = float(params["change"])
+        sign = "+" if change > 0 else ("−" if change < 0 else "±")
+        return _("%(kpi)s changed by %(change)s in the week of %(start)s (p = %(p)s)") % {
+            "kpi": kpi,
+            "change": sign + number(abs(change), decimals),
+            "start": _day(params["start"]),
+            "p": number(params["p"], 3),
+        }
+    raise KeyError(key)
+
+
+def alert_text(alert: KpiAlert) -> str:
+    """What the reader sees; alerts stored before message keys existed show their old text."""
+    if alert.message_key:
+        try:
+            return message_text(alert.message_key, alert.message_params)
+        except (KeyError, TypeError, ValueError):
+            logger.warning("alert %s: cannot render %r", alert.pk, alert.message_key)
+    return alert.message
+
+
 def _open(
-    target: KpiTarget, kind: str, start: date, end: date, value, previous, message: str
+    target: KpiTarget, kind: str, start: date, end: date, value, previous, params: dict
 ) -> bool:
     if KpiAlert.objects.filter(target=target, kind=kind, resolved_at__isnull=True).exists():
         return False
+    message = message_text(kind, params)
     alert = KpiAlert.objects.create(
         target=target,
         kind=kind,
@@ -51,6 +100,8 @@ def _open(
         value=value,
         previous_value=previous,
         message=message[:300],
+        message_key=kind,
+        message_params=params,
     )
     recipients = [a for a in getattr(settings, "CX_ALERT_EMAILS", "").split(",") if a.strip()]
     if recipients:
@@ -94,17 +145,15 @@ def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
         )
         last_start, last_end = weeks[-1]
         if breached:
-            message = _(
-                "%(kpi)s %(value)s is worse than %(limit)s for %(weeks)s week(s) to %(end)s"
-            ) % {
+            params = {
                 "kpi": definition.key,
-                "value": f"{values[-1]:.1f}",
-                "limit": f"{limit:g}",
+                "value": values[-1],
+                "limit": limit,
                 "weeks": len(values),
-                "end": last_end,
+                "end": last_end.isoformat(),
             }
             opened += _open(
-                target, KpiAlert.Kind.BREACH, weeks[0][0], last_end, values[-1], None, message
+                target, KpiAlert.Kind.BREACH, weeks[0][0], last_end, values[-1], None, params
             )
         else:
             resolved += _resolve(target, KpiAlert.Kind.BREACH)
@@ -115,11 +164,11 @@ def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
             and _worse(summary.change, 0.0, definition.higher_is_better)
         )
         if dropped:
-            message = _("%(kpi)s changed by %(change)s in the week of %(start)s (p = %(p)s)") % {
+            params = {
                 "kpi": definition.key,
-                "change": f"{summary.change:+.1f}",
-                "start": last_start,
-                "p": f"{summary.p_value:.3f}",
+                "change": summary.change,
+                "start": last_start.isoformat(),
+                "p": summary.p_value,
             }
             opened += _open(
                 target,
@@ -128,7 +177,7 @@ def alerts_evaluate(*, today: date | None = None) -> tuple[int, int]:
                 last_end,
                 summary.current.value,
                 summary.previous.value,
-                message,
+                params,
             )
         else:
             resolved += _resolve(target, KpiAlert.Kind.DROP)

@@ -11,6 +11,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from plotly.utils import PlotlyJSONEncoder
@@ -74,12 +75,26 @@ def colour_for(key: str) -> str:
     return KPI_COLOURS.get(key, "#2446a8")
 
 
+def number(value: float, decimals: int = 0) -> str:
+    """A number as the reader's language writes it (1,234.5 / 1.234,5).
+
+    Rounded here because Django's number_format cuts a float's decimals instead of rounding;
+    + 0.0 turns -0.0 into 0.0 so a tiny negative never shows as "-0,0"."""
+    rounded = round(float(value), decimals) + 0.0
+    return formats.number_format(rounded, decimals, force_grouping=True)
+
+
+def separators() -> str:
+    """Plotly's layout.separators for the active language: decimal mark, then thousands."""
+    return formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR")
+
+
 def fmt(value: float | None, unit: str, decimals: int = 1) -> str:
     if value is None:
         return "–"
     if unit == "count":
-        return f"{value:,.0f}"
-    text = f"{value:,.{decimals}f}"
+        return number(value, 0)
+    text = number(value, decimals)
     if unit == "percent":
         return f"{text}%"
     if unit == "hours":
@@ -158,10 +173,10 @@ def _band_traces(
 
 def _period_label(day: date, granularity: str) -> str:
     if granularity == "month":
-        return day.strftime("%b %Y")
+        return formats.date_format(day, "YEAR_MONTH_FORMAT")
     if granularity == "week":
-        return _("week of %(day)s") % {"day": day.isoformat()}
-    return day.isoformat()
+        return _("week of %(day)s") % {"day": formats.date_format(day, "DATE_FORMAT")}
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _base_layout(*, title: str = "", y_title: str = "", height: int = 320, unit: str = "") -> dict:
@@ -180,6 +195,7 @@ def _base_layout(*, title: str = "", y_title: str = "", height: int = 320, unit:
         if title
         else None,
         "height": height,
+        "separators": separators(),
         "margin": {"l": 60, "r": 20, "t": 40 if title else 16, "b": 48},
         "font": {"family": FONT, "size": 13, "color": TEXT_COLOUR},
         "paper_bgcolor": "#ffffff",
@@ -219,7 +235,7 @@ def _hover(
                 + " "
                 + esc(fmt(point.p90, unit, decimals))
             )
-    lines.append(f"n = {point.n:,}")
+    lines.append(f"n = {number(point.n)}")
     if is_small(point, unit, min_n):
         lines.append(_("n too small"))
     return "<br>".join(lines)

@@ -80,6 +80,11 @@ class KpiAlert(models.Model):
     value = models.FloatField(null=True, blank=True)
     previous_value = models.FloatField(null=True, blank=True)
     message = models.CharField(max_length=300)
+    # What the message says as data, so each reader gets it in their own language
+    # (metrics.alerts.alert_text); `message` keeps the text as written when the alert opened,
+    # for e-mail, the API and alerts from before these fields.
+    message_key = models.CharField(max_length=20, blank=True, default="")
+    message_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -96,3 +101,10 @@ class KpiAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target}"
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        from metrics.alerts import alert_text
+
+        return alert_text(self)

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from metrics import charts
+from metrics.charts.base import number
 from metrics.exports import Table
 from metrics.filters import (
     COMPARE_LABELS,
@@ -177,16 +178,15 @@ def change_text(change: float | None, *, unit: str, is_rate: bool, decimals: int
     if change is None:
         return "–"
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    magnitude = abs(change)
+    # Digits in the reader's language (1.234,5 in Italian); exports keep raw numbers.
+    magnitude = number(abs(change), 0 if unit == "count" and not is_rate else decimals)
     if is_rate:
         # Rate KPIs change in percentage points; say so rather than print a bare "%".
         # Translators: a change of a rate KPI in percentage points, e.g. "+2.5 pts".
-        return _("%(change)s pts") % {"change": f"{sign}{magnitude:.{decimals}f}"}
+        return _("%(change)s pts") % {"change": f"{sign}{magnitude}"}
     if unit == "hours":
-        return _("%(value)s h") % {"value": f"{sign}{magnitude:.{decimals}f}"}
-    if unit == "count":
-        return f"{sign}{magnitude:,.0f}"
-    return f"{sign}{magnitude:.{decimals}f}"
+        return _("%(value)s h") % {"value": f"{sign}{magnitude}"}
+    return f"{sign}{magnitude}"
 
 
 def change_is_good(change: float | None, higher_is_better: bool) -> bool | None:

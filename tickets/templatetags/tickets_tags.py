@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -43,7 +44,8 @@ def business_duration(seconds: float | None) -> str:
 def hours(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds / 3600:.2f}"
+    # Rounded first: number_format cuts decimals off a float instead of rounding them.
+    return number_format(round(seconds / 3600, 2) + 0.0, 2, force_grouping=True)
 
 
 @register.filter

@@ -1,0 +1,15 @@
+/* Registers the page's Plotly locale (built by the server from Django's translations and
+   formats, embedded with json_script) and makes it every figure's default. */
+(function () {
+  "use strict";
+  var source = document.getElementById("plotly-locale");
+  if (!source || typeof Plotly === "undefined") { return; }
+  var locale = JSON.parse(source.textContent);
+  Plotly.register({
+    moduleType: "locale",
+    name: locale.name,
+    dictionary: locale.dictionary,
+    format: locale.format
+  });
+  Plotly.setPlotConfig({ locale: locale.name });
+})();
