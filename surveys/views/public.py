@@ -20,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys import selectors, services
-from surveys.forms import answers_from_post, question_views
 from surveys.models import Invitation, Survey
+from surveys.respondent import answers_from_post, question_views
 from surveys.services import throttle
 
 SESSION_KEY = "survey_invitations"
