@@ -8,14 +8,11 @@ go through tickets.services (a few hundred at most); everything else is bulk-ins
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.management.color import no_style
-from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from surveys.demo_content import (
@@ -25,9 +22,9 @@ from surveys.demo_content import (
     POST_TICKET,
     create_surveys,
 )
+from surveys.demo_db import fast_insert, next_id, reset_sequences
 from surveys.models import Answer, FollowUp, Invitation, Question, Response
 
-BATCH = 2000
 RESPONSES_PER_CUSTOMER_YEAR = 25_000 / 3000
 INVITED_SHARE = 0.3  # the rest answer public links, in-app prompts and QR codes
 WEEKDAY_FACTOR = [1.15, 1.1, 1.0, 1.0, 1.05, 0.85, 0.7]
@@ -315,55 +312,11 @@ def _resolved_tickets() -> list[dict]:
     )
 
 
-def _next_id(model) -> int:
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-
-
-def _fast_insert(model, objects: list) -> None:
-    """executemany with ids assigned here: Django's bulk_create spends most of its time preparing
-    each value, which made the demo slow. Values are plain (str, int, bool, aware datetimes)."""
-    if not objects:
-        return
-    fields = model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-    now = timezone.now()
-    auto_now = {field.attname for field in fields if getattr(field, "auto_now", False)}
-    adapt = connection.ops.adapt_datetimefield_value
-    json_fields = {field.attname for field in fields if field.get_internal_type() == "JSONField"}
-    rows = []
-    for obj in objects:
-        row = []
-        for field in fields:
-            value = getattr(obj, field.attname)
-            if value is None and field.attname in auto_now:
-                value = now
-            if isinstance(value, datetime):
-                value = adapt(value)
-            elif field.attname in json_fields and value is not None:
-                value = json.dumps(value)
-            row.append(value)
-        rows.append(row)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
-
-
-def _reset_sequences(*models) -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
-    if statements:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-
 def _insert(ctx, drafts: list[_Draft], uninvited: list[Invitation]) -> None:
     invitations = [d.invitation for d in drafts if d.invitation is not None] + uninvited
-    for number, invitation in enumerate(invitations, start=_next_id(Invitation)):
+    for number, invitation in enumerate(invitations, start=next_id(Invitation)):
         invitation.pk = number
-    _fast_insert(Invitation, invitations)
+    fast_insert(Invitation, invitations)
     answered = [d for d in drafts if d.response is not None]
     question_ids = {
         (q.survey_id, q.key): q.pk
@@ -372,7 +325,7 @@ def _insert(ctx, drafts: list[_Draft], uninvited: list[Invitation]) -> None:
         )
     }
     answers = []
-    for number, draft in enumerate(answered, start=_next_id(Response)):
+    for number, draft in enumerate(answered, start=next_id(Response)):
         draft.response.pk = number
         if draft.invitation is not None:
             draft.response.invitation_id = draft.invitation.pk
@@ -384,11 +337,11 @@ def _insert(ctx, drafts: list[_Draft], uninvited: list[Invitation]) -> None:
                     **fields,
                 )
             )
-    for number, answer in enumerate(answers, start=_next_id(Answer)):
+    for number, answer in enumerate(answers, start=next_id(Answer)):
         answer.pk = number
-    _fast_insert(Response, [d.response for d in answered])
-    _fast_insert(Answer, answers)
-    _reset_sequences(Invitation, Response, Answer)
+    fast_insert(Response, [d.response for d in answered])
+    fast_insert(Answer, answers)
+    reset_sequences(Invitation, Response, Answer)
 
 
 def _follow_ups(ctx, rng, cutoff) -> None:
