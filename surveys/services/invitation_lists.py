@@ -25,6 +25,10 @@ CSV_EMPTY = gettext_lazy("The file has no customers.")
 CSV_TOO_BIG = gettext_lazy("The file is too large (at most 10,000 rows and 2 MB).")
 CSV_NOT_TEXT = gettext_lazy("The file is not a UTF-8 text (CSV) file.")
 CSV_NO_COLUMN = gettext_lazy("The first line must name an external_id or email column.")
+CSV_NOT_TEXT_AT = gettext_lazy(
+    "Line %(line)s: the file is not UTF-8 text (CSV); save it as “CSV UTF-8” and try again."
+)
+CSV_TWICE = gettext_lazy("The first line names the column “%(name)s” more than once.")
 
 
 @dataclass
@@ -43,6 +47,20 @@ class CsvRow:
     name: str
 
 
+def _records(reader):
+    """(line, cells) with the line a record starts on, also when a quoted field spans lines."""
+    start = reader.line_num + 1
+    for cells in reader:
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def _not_text(data: bytes, offset: int) -> ValidationError:
+    before = data[:offset]
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    return ValidationError({"file": CSV_NOT_TEXT_AT % {"line": line}})
+
+
 def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
     """Read a customer list (columns external_id and/or email, optional name). Every row is
     checked before anything is written; errors name their line."""
@@ -50,19 +68,24 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
         raise ValidationError({"file": CSV_TOO_BIG})
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
+    except UnicodeDecodeError as error:
+        raise _not_text(data, error.start) from None
     if "\x00" in text:
-        raise ValidationError({"file": CSV_NOT_TEXT})
-    reader = csv.reader(io.StringIO(text))
+        raise _not_text(data, data.index(b"\x00"))
+    # newline="": quoted line breaks stay in their field and CR-only (old Mac) files still split;
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [cell.strip().lower() for cell in next(reader)]
     except StopIteration:
         raise ValidationError({"file": CSV_EMPTY}) from None
     except csv.Error:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
+        raise ValidationError({"file": CSV_NOT_TEXT_AT % {"line": 1}}) from None
     if "external_id" not in header and "email" not in header:
         raise ValidationError({"file": CSV_NO_COLUMN})
+    for name in ("external_id", "email", "name"):
+        if header.count(name) > 1:
+            raise ValidationError({"file": CSV_TWICE % {"name": name}})
     columns = {
         name: header.index(name) for name in ("external_id", "email", "name") if name in header
     }
@@ -70,7 +93,7 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
     errors: list[str] = []
     seen: set[str] = set()
     try:
-        for line, cells in enumerate(reader, start=2):
+        for line, cells in _records(reader):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= CSV_MAX_ROWS:
@@ -105,7 +128,7 @@ def invitation_csv_parse(*, data: bytes) -> list[CsvRow]:
             seen.add(identity)
             rows.append(CsvRow(line=line, external_id=external_id, email=email, name=name))
     except csv.Error:
-        raise ValidationError({"file": CSV_NOT_TEXT}) from None
+        raise ValidationError({"file": CSV_NOT_TEXT_AT % {"line": reader.line_num}}) from None
     if errors:
         raise ValidationError({"file": errors[:20]})
     if not rows:
