@@ -227,7 +227,8 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 1 MB."))
         try:
             data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            # RecursionError: json gives up on deep nesting ([[[[...) - bad input, not a 500.
             raise forms.ValidationError(_("The file is not valid JSON.")) from None
         if not isinstance(data, dict):
             raise forms.ValidationError(_("The file must hold one journey object."))
