@@ -1,6 +1,7 @@
 """What the demo journey maps say: the stage texts (goals, thoughts, pain points), the
 opportunities and the map documents in journey_import's format. journeys.demo_maps imports these
-maps and generates the events; keeping the wording here leaves that module about the data.
+maps and journeys.demo_events generates the events; keeping the wording here leaves those
+modules about the data.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ import pytest
 from django.db.models import F
 
 from journeys.demo import make_context, seed_foundation
-from journeys.demo_maps import NEW_CUSTOMER, NEW_CUSTOMER_FUTURE, seed_events, seed_maps
+from journeys.demo_content import NEW_CUSTOMER, NEW_CUSTOMER_FUTURE
+from journeys.demo_events import seed_events
+from journeys.demo_maps import seed_maps
 from journeys.models import Customer, Journey, JourneyEvent
 from journeys.selectors.funnels import journey_funnel, journey_gaps
 

@@ -24,7 +24,7 @@ PARTS = [
     ("journeys.demo_maps", "seed_maps"),
     ("tickets.demo", "seed"),
     ("surveys.demo", "seed"),
-    ("journeys.demo_maps", "seed_events"),
+    ("journeys.demo_events", "seed_events"),
     ("metrics.demo", "seed"),
 ]
 
