@@ -38,7 +38,7 @@ def _choice(request, name: str, allowed, message) -> str | None:
 
 @dashboard_view
 def responses(request, dash: Dash):
-    from metrics.views.operations import survey_options
+    from metrics.views.survey_pages import survey_options
 
     surveys = survey_options()
     try:
@@ -117,7 +117,7 @@ def tickets(request, dash: Dash):
 
 def _export_table(request, dash: Dash, page: str, table: str):
     """The table of a page, computed by the same code that draws the page (so they match)."""
-    from metrics.views import operations, people
+    from metrics.views import people, survey_pages, ticket_pages
     from metrics.views.base import cached_page
     from metrics.views.overview import build_overview
     from metrics.views.touchpoints import build_touchpoint_detail, build_touchpoints, rank_kpi
@@ -133,14 +133,14 @@ def _export_table(request, dash: Dash, page: str, table: str):
             raise FilterError("touchpoint", _("Choose a touchpoint."))
         data = cached_page("touchpoint", dash, lambda: build_touchpoint_detail(dash))
     elif page == "surveys":
-        survey = operations.chosen_survey(request, operations.survey_options())
+        survey = survey_pages.chosen_survey(request, survey_pages.survey_options())
         data = cached_page(
-            "surveys", dash, lambda: operations.build_surveys(dash, survey), extra=survey or ""
+            "surveys", dash, lambda: survey_pages.build_surveys(dash, survey), extra=survey or ""
         )
     elif page == "tickets":
-        basis = operations.hours_basis(request)
+        basis = ticket_pages.hours_basis(request)
         data = cached_page(
-            "tickets", dash, lambda: operations.build_tickets(dash, basis), extra=basis
+            "tickets", dash, lambda: ticket_pages.build_tickets(dash, basis), extra=basis
         )
     elif page == "journeys":
         slug = people.chosen_journey(request, people.journey_options(request.user))
