@@ -1,4 +1,5 @@
-"""Dashboard pages through the client: access, numbers, escaping, bad filters, query budgets."""
+"""Dashboard pages through the client: numbers, exports, escaping, bad filters, drill-downs,
+query budgets. Who may open them is tests/dashboards/test_page_access.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from metrics import selectors
@@ -21,76 +21,11 @@ from tests.dashboards.factories import (
     days_ago,
     make_org,
     recompute,
-    seeded_org,
 )
 
 pytestmark = pytest.mark.django_db
 
 XSS = '</script><script>alert(1)</script><b>bold</b><a href="javascript:alert(2)">x</a>'
-
-
-@pytest.fixture
-def org(db):
-    return seeded_org()
-
-
-def page_urls(org) -> list[str]:
-    touchpoint = org.touchpoints[0].slug
-    return [
-        "/",
-        reverse("metrics:touchpoints"),
-        reverse("metrics:touchpoint_detail", args=[touchpoint]),
-        reverse("metrics:surveys"),
-        reverse("metrics:tickets_sla"),
-        reverse("metrics:journeys"),
-        reverse("metrics:customers"),
-        reverse("metrics:responses"),
-        reverse("metrics:tickets"),
-        reverse("metrics:export", args=["overview", "tiles"]),
-    ]
-
-
-def test_every_dashboard_page_answers_200_for_a_manager_and_a_survey_admin(
-    client, manager, survey_admin, org
-):
-    for user in (manager, survey_admin):
-        client.force_login(user)
-        for url in page_urls(org):
-            response = client.get(url)
-            assert response.status_code == 200, url
-
-
-def test_anonymous_visitors_are_sent_to_the_login_page(client, org):
-    for url in page_urls(org):
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith(reverse("login")), url
-
-
-def test_agents_get_their_queue_or_a_403_never_a_dashboard(client, agent, org):
-    client.force_login(agent)
-    for url in page_urls(org):
-        response = client.get(url)
-        assert response.status_code in (302, 403), url
-        if response.status_code == 302:
-            assert response["Location"] == reverse("tickets:queue")
-
-
-def test_a_user_without_any_role_gets_403(client, org):
-    client.force_login(factories.make_user())
-    for url in page_urls(org):
-        assert client.get(url).status_code == 403, url
-
-
-def test_export_needs_the_export_permission(client, org):
-    user = factories.make_user()
-    user.user_permissions.add(
-        Permission.objects.get(codename="view_dashboards", content_type__app_label="metrics")
-    )
-    client.force_login(user)
-    assert client.get("/").status_code == 200
-    url = reverse("metrics:export", args=["overview", "tiles"])
-    assert client.get(url).status_code == 403
 
 
 def _tiles(response) -> dict[str, dict]:
