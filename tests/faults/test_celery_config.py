@@ -93,3 +93,40 @@ def _waiting_backends() -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
         return {row[0] for row in cursor.fetchall()}
+
+
+class _Entry:
+    def __init__(self, seconds: float) -> None:
+        from celery.schedules import schedule
+
+        self.name = "recompute-kpis"
+        self.schedule = schedule(seconds)
+
+
+def _scheduler(broker: str):
+    """A SingleTickScheduler's claim logic without its schedule file."""
+    from types import SimpleNamespace
+
+    from cxhub.celery import SingleTickScheduler
+
+    scheduler = SingleTickScheduler.__new__(SingleTickScheduler)
+    scheduler.app = SimpleNamespace(
+        conf=SimpleNamespace(broker_url=broker, task_default_queue="claim-test")
+    )
+    return scheduler
+
+
+def test_beat_claims_collapse_duplicate_ticks_and_expire_within_the_interval(private_redis):
+    first, second = _scheduler(private_redis.url), _scheduler(private_redis.url)
+    entry = _Entry(0.5)
+    assert first._claim(entry) is True
+    assert second._claim(entry) is False  # the other beat's tick in the same interval
+    time.sleep(0.5)
+    assert second._claim(entry) is True  # the claim lasted 90% of the interval
+
+
+def test_beat_claims_fail_open_without_redis():
+    started = time.monotonic()
+    assert _scheduler("redis://127.0.0.1:1/0")._claim(_Entry(60)) is True
+    assert time.monotonic() - started < 5
+    assert _scheduler("filesystem://")._claim(_Entry(60)) is True
