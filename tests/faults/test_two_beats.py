@@ -1,9 +1,10 @@
 """RELIABILITY E8 with real processes: two `celery beat` side by side (plus a worker with two pool
 children, so duplicate ticks could run at once) on a private Redis, a recompute every 2 s, and
 responses arriving all the while. Duplicate ticks collapse (cxhub.celery.SingleTickScheduler),
-recompute runs never overlap, and the KPI tables end equal to a clean run with every response
-counted once. Then the beat that sends is killed: the other takes over within an interval, and a
-restarted one does not double the ticks."""
+recompute runs never overlap, an operator's `manage.py recompute_kpis` meanwhile waits its turn
+(E2), and the KPI tables end equal to a clean run with every response counted once. Then the beat
+that sends is killed: the other takes over within an interval, and a restarted one does not
+double the ticks."""
 
 from __future__ import annotations
 
@@ -140,7 +141,18 @@ def test_two_beats_at_once_send_each_tick_once_and_count_every_response_once(bea
     worker, start = beats
     first, second = start("beat-a"), start("beat-b")
     wait_for(lambda: first.sends() or second.sends(), 60, "a first tick", [worker])
+    # E2's other pairing: an operator's `manage.py recompute_kpis` while the beats' runs go on.
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", "recompute_kpis"],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=_database_url_for_subprocess()),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     _feed(16, add)
+    output, _ = command.communicate(timeout=60)
+    assert command.returncode == 0, output
     sends = first.sends() + second.sends()
     # Each beat alone would tick about 8 times in 16 s; together, without the claim, about 16.
     assert SKIPPED in first.output() + second.output(), (first.output(), second.output())
