@@ -29,22 +29,28 @@ STORED_NAMES = frozenset(
     ]
 )
 
-# The texts of Plotly's mode bar and messages that these pages can show (Plotly looks them up in
-# the locale's dictionary by their English text).
+# The texts of Plotly's (7.x) mode bar and messages that these pages can show; Plotly looks them
+# up in the locale's dictionary by their English text.
 PLOTLY_TEXTS = (
-    gettext_noop("Download plot as a png"),
+    gettext_noop("Download plot as a PNG"),
+    gettext_noop("Download plot"),
+    gettext_noop("Share chart..."),
     gettext_noop("Zoom"),
     gettext_noop("Pan"),
     gettext_noop("Zoom in"),
     gettext_noop("Zoom out"),
+    gettext_noop("Autoscale"),
     gettext_noop("Reset axes"),
     gettext_noop("Reset view"),
+    gettext_noop("Box Select"),
+    gettext_noop("Lasso Select"),
     gettext_noop("Show closest data on hover"),
     gettext_noop("Compare data on hover"),
+    gettext_noop("Toggle show closest data on hover"),
+    gettext_noop("Toggle Spike Lines"),
     gettext_noop("Double-click to zoom back out"),
-    gettext_noop("Taking snapshot - this may take a few seconds"),
-    gettext_noop("Snapshot succeeded"),
-    gettext_noop("Sorry, there was a problem downloading your snapshot!"),
+    gettext_noop("Double-click on legend to isolate one trace"),
+    gettext_noop("Sorry, there was a problem downloading your image!"),
 )
 
 
