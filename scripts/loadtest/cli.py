@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import uuid
+from pathlib import Path
 
 from . import __doc__ as package_doc
 from .client import HOST, free_port
@@ -30,6 +31,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("LOADTEST_REDIS", "redis://127.0.0.1:6379/10"),
         help="standard only; the soak starts a private redis-server",
     )
+    parser.add_argument(
+        "--report", type=Path, help="JSON report (default var/loadtest.json, var/soak.json)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     soak = parser.add_argument_group("soak (F10)")
@@ -50,6 +54,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
+    if args.report is None:
+        name = "soak.json" if args.scenario == "soak" else "loadtest.json"
+        args.report = ROOT / "var" / name
     sys.path.insert(0, str(ROOT))
     database_url = f"{args.pg}/{args.db_name}"
     ensure_database(database_url)

@@ -13,6 +13,7 @@ import statistics
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from .client import Group, percentile, run_clients
 from .environment import (
@@ -154,12 +155,17 @@ def run(args, ctx: dict, env: dict, port: int, redis) -> None:
         for process in (beat, worker, server):
             stop(process, timeout=30)
     verdict = judge(args, baseline, samples, final, recorder, rows_added, drained)
-    out = ROOT / "var" / "soak.json"
+    print(json.dumps(verdict, indent=2), flush=True)
+    out = args.report
     out.write_text(
         json.dumps(
             {
                 "context": public(ctx),
-                "options": {k: v for k, v in vars(args).items() if k not in ("pg", "redis")},
+                "options": {
+                    k: str(v) if isinstance(v, Path) else v
+                    for k, v in vars(args).items()
+                    if k not in ("pg", "redis")
+                },
                 "baseline": baseline,
                 "samples": samples,
                 "after_load": final,
@@ -168,7 +174,6 @@ def run(args, ctx: dict, env: dict, port: int, redis) -> None:
             indent=2,
         )
     )
-    print(json.dumps(verdict, indent=2))
     print(f"written to {out}")
     if verdict["problems"]:
         raise SystemExit(1)

@@ -126,7 +126,7 @@ def report(args, ctx: dict, port: int, results: list[Result]) -> None:
         extra = {k: v for k, v in summary.items() if k not in COLUMNS and k != "scenario"}
         if extra:
             print(f"{'':58} {extra}")
-    out = ROOT / "var" / "loadtest.json"
+    out = args.report
     out.write_text(json.dumps({"context": public(ctx), "results": summaries}, indent=2))
     print(f"\nwritten to {out}")
     problems = [s["scenario"] for s in summaries if s["5xx"] or s["failed"]]
