@@ -5,6 +5,8 @@
   var source = document.getElementById("plotly-locale");
   if (!source || typeof Plotly === "undefined") { return; }
   var locale = JSON.parse(source.textContent);
+  // English is Plotly's built-in locale; registering it again would replace, not extend, it.
+  if (locale.name === "en") { return; }
   Plotly.register({
     moduleType: "locale",
     name: locale.name,

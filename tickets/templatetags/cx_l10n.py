@@ -103,6 +103,10 @@ def plotly_locale_data() -> dict:
             "shortMonths": [str(MONTHS_3[i]).title() for i in range(1, 13)],
             "date": _d3_format(formats.get_format("SHORT_DATE_FORMAT"), "%Y-%m-%d"),
             "time": _d3_format(formats.get_format("TIME_FORMAT"), "%H:%M"),
+            "dateTime": "%x, %X",
+            # Plotly needs every key of a d3 locale; no format here uses %p or a currency.
+            "periods": ["AM", "PM"],
+            "currency": ["", ""],
             "decimal": formats.get_format("DECIMAL_SEPARATOR"),
             "thousands": formats.get_format("THOUSAND_SEPARATOR"),
             "grouping": [3],
