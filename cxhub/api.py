@@ -80,13 +80,34 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     }
 
 
+def load_permissions(user) -> None:
+    """Fill ModelBackend's per-request permission cache with one query instead of its two (the
+    user's own permissions, then their groups'): on a KPI read that round trip is a tenth of the
+    request. The set is the one ModelBackend would build; superusers and inactive users are left to
+    ModelBackend, which answers them without this cache."""
+    if not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    rows = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .distinct()
+    )
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
 def has_perms(*perms: str):
     """A permission class requiring every Django permission named: has_perms('x.view_y')."""
 
     class _HasPerms(permissions.BasePermission):
         def has_permission(self, request, view) -> bool:
             user = request.user
-            return bool(user and user.is_authenticated and user.has_perms(perms))
+            if not (user and user.is_authenticated):
+                return False
+            load_permissions(user)
+            return bool(user.has_perms(perms))
 
     _HasPerms.__name__ = "HasPerms_" + "_".join(p.replace(".", "_") for p in perms)
     return _HasPerms

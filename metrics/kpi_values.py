@@ -21,6 +21,8 @@ def _g(parts: Parts, name: str) -> float:
 
 
 def nps_parts(parts: Parts) -> tuple[int, int, int]:
+    if "promoters" in parts:  # summed per class already (metrics.selectors.sums)
+        return int(parts["promoters"]), int(parts["passives"]), int(parts["detractors"])
     promoters = int(_g(parts, "nps_9") + _g(parts, "nps_10"))
     passives = int(_g(parts, "nps_7") + _g(parts, "nps_8"))
     detractors = int(sum(_g(parts, f"nps_{p}") for p in range(0, 7)))

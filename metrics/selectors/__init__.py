@@ -15,6 +15,7 @@ from metrics import stats
 from metrics.kpis import KPIS, KpiDefinition, get_kpi
 from metrics.models import AnswerDaily, FillState
 from metrics.rollups import read
+from metrics.selectors import sums
 from metrics.types import (
     GRANULARITIES,
     KpiFilters,
@@ -86,36 +87,38 @@ def _parts(definition, start, end, filters, granularity, group_by, period_list):
         return read.level_parts(definition, period_list, filters, group_by), {}
     if definition.rollup == "stages":
         return read.stage_parts(definition, period_list, filters, group_by), {}
-    parts = read.simple_parts(definition, start, end, filters, granularity, group_by)
+    if sums.applies(definition):
+        parts = sums.period_parts([definition], start, end, filters, granularity, group_by)
+    else:
+        parts = read.simple_parts(definition, start, end, filters, granularity, group_by)
     histograms = {}
     if definition.histogram_measure is not None:
         histograms = read.histogram_parts(definition, start, end, filters, granularity, group_by)
     return parts, histograms
 
 
-def _round(value: float | None, decimals: int) -> float | None:
-    return None if value is None else round(value, max(decimals, 1) + 1)
-
-
 def _compute(definition: KpiDefinition, parts: dict | None, buckets: dict | None):
+    # Runs once per point (520 for a quarter of weeks by touchpoint): rounding inlined.
     value, n, low, high, extra = definition.value_from(parts or {})
     median = p90 = None
-    if definition.is_time and buckets:
+    if buckets and definition.is_time:
         q50 = stats.histogram_quantile(buckets, 0.5)
         q90 = stats.histogram_quantile(buckets, 0.9)
         median = None if q50 is None else q50 / 3600.0
         p90 = None if q90 is None else q90 / 3600.0
     if n == 0 and definition.rollup != "backlog":  # a backlog of zero is a level, not no data
         value = low = high = median = p90 = None
-    d = definition.decimals
+    digits = max(definition.decimals, 1) + 1
     return {
-        "value": _round(value, d),
+        "value": None if value is None else round(value, digits),
         "n": int(n),
-        "ci_low": _round(low, d),
-        "ci_high": _round(high, d),
-        "median": _round(median, d),
-        "p90": _round(p90, d),
-        "extra": {k: (_round(v, d) if isinstance(v, float) else v) for k, v in extra.items()},
+        "ci_low": None if low is None else round(low, digits),
+        "ci_high": None if high is None else round(high, digits),
+        "median": None if median is None else round(median, digits),
+        "p90": None if p90 is None else round(p90, digits),
+        "extra": {k: (round(v, digits) if isinstance(v, float) else v) for k, v in extra.items()}
+        if extra
+        else {},
     }
 
 
@@ -192,6 +195,22 @@ def _value(definition, start, end, filters) -> tuple[KpiValue, dict]:
     return KpiValue(start=start, end=end, **computed), parts.get(key) or {}
 
 
+def _window_values(definition, windows, filters) -> list[tuple[KpiValue, dict]]:
+    """_value for each (start, end) window; simple KPIs in one scan for all windows."""
+    if not sums.applies(definition):
+        return [_value(definition, first, last, filters) for first, last in windows]
+    for first, last in windows:
+        _check_range(first, last)
+    parts = sums.window_parts([definition], windows, filters).get(None) or [{} for _w in windows]
+    buckets: list[dict] = [{} for _w in windows]
+    if definition.histogram_measure is not None:
+        buckets = read.histogram_windows(definition, windows, windows, filters)
+    return [
+        (KpiValue(start=first, end=last, **_compute(definition, p, b)), p)
+        for (first, last), p, b in zip(windows, parts, buckets, strict=True)
+    ]
+
+
 def kpi_value(
     *,
     key: str,
@@ -232,8 +251,9 @@ def kpi_summary(
     days of last month for "this month so far"), else the standard one named by `compare`."""
     definition = get_kpi(key)
     previous_start, previous_end = previous or previous_range(start, end, compare)
-    current, current_parts = _value(definition, start, end, filters)
-    previous, previous_parts = _value(definition, previous_start, previous_end, filters)
+    (current, current_parts), (previous, previous_parts) = _window_values(
+        definition, [(start, end), (previous_start, previous_end)], filters
+    )
     change = None
     if current.value is not None and previous.value is not None:
         change = round(current.value - previous.value, max(definition.decimals, 1) + 1)
@@ -313,11 +333,13 @@ def last_computed() -> datetime | None:
 
 # At the end: the batched read builds on the helpers above.
 from metrics.selectors.board import kpi_board  # noqa: E402
+from metrics.selectors.breakdown import kpi_breakdown_change  # noqa: E402
 
 __all__ = [
     "answer_distribution",
     "kpi_board",
     "kpi_breakdown",
+    "kpi_breakdown_change",
     "kpi_definitions",
     "kpi_series",
     "kpi_summary",

@@ -1,5 +1,5 @@
-"""Several KPIs' summaries and series in one pass (the overview's tiles): one query per rollup
-table and filter set, by day over both windows, summed here into the windows and periods."""
+"""Several KPIs' summaries and series in one pass (the overview's tiles): per rollup table and
+filter set, one query for both windows' totals and one for the periods of the series."""
 
 from __future__ import annotations
 
@@ -15,21 +15,9 @@ from metrics.selectors import (
     kpi_summary,
     periods,
     previous_range,
+    sums,
 )
 from metrics.types import GRANULARITIES, KpiFilters, KpiPoint, KpiSeries, KpiSummary, KpiValue
-
-
-def _add_parts(total: dict, parts: dict) -> None:
-    for name, value in parts.items():
-        total[name] = total.get(name, 0) + value
-
-
-def _window_sum(daily: dict, start: date, end: date) -> dict:
-    total: dict = {}
-    for day, parts in daily.items():
-        if start <= day <= end:
-            _add_parts(total, parts)
-    return total
 
 
 def kpi_board(
@@ -44,9 +32,9 @@ def kpi_board(
     quantiles: bool = True,
 ) -> dict[str, tuple[KpiSummary, KpiSeries]]:
     """kpi_summary and kpi_series (no group_by) for several KPIs at once, equal to calling both for
-    each key. KPIs of one simple rollup under the same filters share one query by day over both
-    windows, summed here into the windows and periods, plus one per histogram with a filtered sum
-    per window and period; level and stage KPIs fall back to the single-KPI reads.
+    each key. KPIs of one simple rollup under the same filters share two queries (a filtered sum
+    per window; sums per period), plus one per histogram with a filtered sum per window and
+    period; level and stage KPIs fall back to the single-KPI reads.
 
     quantiles=False skips the histograms: time KPIs then carry no median and p90 (the tiles show
     means and intervals only, and the histograms are the largest rollup read)."""
@@ -83,10 +71,9 @@ def kpi_board(
     windows = [(start, end), (previous_start, previous_end)]
     windows += [(first, last) for _p, first, last in period_list]
     for (_rollup, filters), batch in batches.items():
-        daily: dict = {}
-        for low, high in spans:
-            daily.update(read.daily_simple_parts(batch, low, high, filters))
-        parts = [_window_sum(daily, first, last) for first, last in windows]
+        totals = sums.window_parts(batch, windows[:2], filters).get(None) or [{}, {}]
+        by_period = sums.period_parts(batch, start, end, filters, granularity, None)
+        parts = totals + [by_period.get((p_start, None), {}) for p_start, _f, _l in period_list]
         for definition in batch:
             buckets = [{} for _window in windows]
             if quantiles and definition.histogram_measure is not None:

@@ -208,36 +208,29 @@ def build_overview(dash: Dash) -> PageData:
 def _movers(filters) -> Table:
     """Touchpoints ranked by how much CSAT moved against the comparison period."""
     from metrics import selectors
+    from metrics.selectors.breakdown import change
 
     definition = kpi_definition(MOVERS_KPI)
-    now = selectors.kpi_breakdown(
-        key=MOVERS_KPI,
-        start=filters.start,
-        end=filters.end,
-        group_by="touchpoint",
-        filters=kpi_filters_for(MOVERS_KPI, filters),
-    )
-    before = {
-        slug: value
-        for slug, _label, value in selectors.kpi_breakdown(
+    rows = [
+        [
+            slug,
+            label,
+            value.value,
+            value.n,
+            previous.value if previous else None,
+            change(value, previous),
+        ]
+        for slug, label, value, previous in selectors.kpi_breakdown_change(
             key=MOVERS_KPI,
-            start=filters.compare_start,
-            end=filters.compare_end,
+            start=filters.start,
+            end=filters.end,
+            compare_start=filters.compare_start,
+            compare_end=filters.compare_end,
             group_by="touchpoint",
             filters=kpi_filters_for(MOVERS_KPI, filters),
+            quantiles=False,
         )
-    }
-    rows = []
-    for slug, label, value in now:
-        previous = before.get(slug)
-        change = (
-            value.value - previous.value
-            if previous is not None and value.value is not None and previous.value is not None
-            else None
-        )
-        rows.append(
-            [slug, label, value.value, value.n, previous.value if previous else None, change]
-        )
+    ]
     rows.sort(key=lambda row: (row[5] is None, row[5] if row[5] is not None else 0))
     return Table(
         name="movers",

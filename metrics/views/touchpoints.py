@@ -64,38 +64,27 @@ def _sort_key(value, higher_is_better: bool):
 
 def build_touchpoints(dash: Dash, key: str) -> PageData:
     from metrics import selectors
+    from metrics.selectors.breakdown import change
 
     filters = dash.filters
     definition = kpi_definition(key)
     unit, decimals = definition.unit, definition.decimals
     data = PageData()
-    now = selectors.kpi_breakdown(
+    now = selectors.kpi_breakdown_change(
         key=key,
         start=filters.start,
         end=filters.end,
+        compare_start=filters.compare_start,
+        compare_end=filters.compare_end,
         group_by="touchpoint",
         filters=kpi_filters_for(key, filters),
+        quantiles=False,
     )
-    before = {
-        slug: value
-        for slug, _label, value in selectors.kpi_breakdown(
-            key=key,
-            start=filters.compare_start,
-            end=filters.compare_end,
-            group_by="touchpoint",
-            filters=kpi_filters_for(key, filters),
-        )
-    }
     ranked = sorted(now, key=lambda item: _sort_key(item[2].value, definition.higher_is_better))
-    rows = []
-    for slug, label, value in ranked:
-        previous = before.get(slug)
-        change = (
-            value.value - previous.value
-            if previous is not None and value.value is not None and previous.value is not None
-            else None
-        )
-        rows.append([slug, label, value.value, value.n, value.ci_low, value.ci_high, change])
+    rows = [
+        [slug, label, value.value, value.n, value.ci_low, value.ci_high, change(value, previous)]
+        for slug, label, value, previous in ranked
+    ]
     data.tables["ranking"] = Table(
         name="ranking",
         title=str(definition.label),
