@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Value
 
 from journeys.models import Customer, JourneyEvent
 from metrics import models as m
+from metrics.rollups import org_zone, sql
 from metrics.rollups.sql import (  # noqa: F401 - builders' helpers, importable from here as before
     CLOSED_STATES,
     Ranges,
@@ -160,13 +162,47 @@ def day_counts(model, ts_field: str, ranges: Ranges = None) -> QuerySet:
     )
 
 
+# Day counts that the rollups written just before already hold (summed over their other keys):
+# no second scan of the source table. Each rollup counts every row of its source by that day.
+DERIVED_DAY_COUNTS: dict[str, tuple[type, str, str]] = {
+    "response.submitted_at": (m.ResponseDaily, "responses", ""),
+    "ticket.created_at": (m.TicketDaily, "created", ""),
+    "customer.active_since": (m.CustomerFlow, "customers", f"kind = {m.CustomerFlow.JOINED}"),
+    "customer.churned_at": (m.CustomerFlow, "customers", f"kind = {m.CustomerFlow.CHURNED}"),
+    "event.occurred_at": (m.EventDaily, "events", ""),
+}
+
+
 def build_day_counts(ranges: Ranges) -> None:
+    """Per-day row counts of every time field; runs after the other builders (BUILDERS order)."""
+    qn = connection.ops.quote_name
     for key, model, ts_field in DAY_FIELDS:
-        qs = day_counts(model, ts_field, ranges).annotate(k_field=Value(key))
-        insert_select(m.SourceDayCount, qs, {"field": "k_field", "day": "k_day", "rows": "a_rows"})
+        derived = DERIVED_DAY_COUNTS.get(key)
+        if derived is None:
+            qs = day_counts(model, ts_field, ranges).annotate(k_field=Value(key))
+            insert_select(
+                m.SourceDayCount, qs, {"field": "k_field", "day": "k_day", "rows": "a_rows"}
+            )
+            continue
+        rollup, column, where = derived
+        conditions, params = [where] if where else [], [key]
+        if ranges is not None:
+            # The local days the ranges cover (each range runs from one local midnight to another).
+            zone = org_zone()
+            spans = [(a.astimezone(zone).date(), b.astimezone(zone).date()) for a, b in ranges]
+            conditions.append("(" + " OR ".join("(day >= %s AND day < %s)" for _ in spans) + ")")
+            params += [bound for span in spans for bound in span]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {sql.target_table(m.SourceDayCount)} (field, day, {qn('rows')}) "
+                f"SELECT %s, day, SUM({qn(column)}) FROM {sql.target_table(rollup)}"
+                + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+                + " GROUP BY day",
+                params,
+            )
 
 
-# Order matters only for readability; each builder is independent.
+# Each builder is independent but the last: day_counts sums some rollups written before it.
 BUILDERS: list[tuple[str, Callable[[Ranges], None]]] = [
     ("responses", build_responses),
     ("followups", build_followups),
