@@ -24,6 +24,8 @@ from surveys.demo_content import (
 )
 from surveys.demo_db import fast_insert, next_id, reset_sequences
 from surveys.models import Answer, FollowUp, Invitation, Question, Response
+from tickets.business_time import add_business_time
+from tickets.calendars import default_calendar_spec
 
 RESPONSES_PER_CUSTOMER_YEAR = 25_000 / 3000
 INVITED_SHARE = 0.3  # the rest answer public links, in-app prompts and QR codes
@@ -365,6 +367,7 @@ def _follow_ups(ctx, rng, cutoff) -> None:
     rng.shuffle(candidates)
     chosen = sorted(candidates[:FOLLOW_UP_MAX], key=lambda r: r.submitted_at)
     agents = [ctx.users[name] for name in ("agent", "agent2", "agent3") if name in ctx.users]
+    spec = default_calendar_spec()
     from surveys.services.followups import follow_up_reason
 
     for response in ctx.progress(chosen, desc="follow-ups", total=len(chosen)):
@@ -377,23 +380,34 @@ def _follow_ups(ctx, rng, cutoff) -> None:
             touchpoint=touchpoint,
             priority="high",
             created_at=response.submitted_at + timedelta(seconds=5),
-            body="A customer gave a low score; please contact them within two business days.",
+            body="A customer gave a low score; please contact them today.",
         )
         FollowUp.objects.create(
             response=response, ticket=ticket, reason=reason, created_at=response.submitted_at
         )
         roll = rng.random()
         if roll < 0.85 and agents:
-            delay = timedelta(hours=rng.uniform(1, 30) if roll < 0.7 else rng.uniform(60, 120))
-            replied = response.submitted_at + delay
-            if replied < cutoff:
-                ticket_services.message_add(
-                    ticket=ticket,
-                    kind="reply",
-                    author=rng.choice(agents),
-                    created_at=replied,
-                    body=(
-                        "Thank you for your honest feedback, and I am sorry about this. "
-                        "I have looked into it and will call you today to put it right."
-                    ),
+            # Business hours after the score: most within the high-priority target (4 h) like
+            # live follow-ups, some late, a few (the 15 % not drawn here) unanswered.
+            hours = rng.uniform(0.3, 4.1) if roll < 0.72 else rng.uniform(5, 16)
+            replied = add_business_time(
+                response.submitted_at + timedelta(seconds=5), timedelta(hours=hours), spec
+            )
+            if replied is None or replied >= cutoff:
+                continue
+            agent = rng.choice(agents)
+            ticket_services.message_add(
+                ticket=ticket,
+                kind="reply",
+                author=agent,
+                created_at=replied,
+                body=(
+                    "Thank you for your honest feedback, and I am sorry about this. "
+                    "I have looked into it and will call you today to put it right."
+                ),
+            )
+            resolved = add_business_time(replied, timedelta(hours=rng.uniform(1, 12)), spec)
+            if resolved is not None and resolved < cutoff and rng.random() < 0.9:
+                ticket_services.ticket_transition(
+                    ticket=ticket, status="resolved", actor=agent, at=resolved
                 )
