@@ -19,6 +19,7 @@ from journeys.services import maps as journey_services
 from metrics import alerts, charts
 from metrics.models import KpiAlert, KpiTarget
 from metrics.views.base import change_text
+from tests import factories
 from tests.tickets.factories import make_ticket
 from tickets.models import Ticket
 from tickets.templatetags.cx_l10n import display_name, kpi_label, plotly_locale_data
@@ -194,3 +195,23 @@ def test_pages_with_large_ids_keep_them_plain_in_urls_and_form_values(client, ma
         seen += [value for _tag, _name, value in machine_values(html)]
     assert any("/12345/" in value for value in seen)
     assert "1235" in seen  # the revision a restore form sends back
+
+
+@pytest.mark.django_db
+def test_csv_exports_and_the_api_stay_machine_formatted_in_italian(client, manager):
+    import csv
+    import io
+
+    from tests.dashboards.factories import seeded_org
+
+    seeded_org()
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    reply = client.get(reverse("metrics:export", args=["overview", "tiles"]))
+    assert reply.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode())))
+    values = [row["value"] for row in rows if row["value"]]
+    assert values and all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in values), values
+    api = factories.api_client(manager)
+    body = api.get("/api/v1/kpis/nps/summary/", HTTP_ACCEPT_LANGUAGE="it").json()
+    assert isinstance(body["value"], float | int) and isinstance(body["n"], int), body
