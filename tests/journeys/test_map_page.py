@@ -53,11 +53,14 @@ def test_map_escapes_stage_and_touchpoint_names_everywhere_including_the_figure_
     for payload in PAYLOADS:
         assert payload not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    # Exactly: two json_script blocks, plotly.js and the page's own script.
+    # Exactly: two figure json_script blocks, plotly.js, its locale (data + loader) and the page's
+    # own script.
     assert scripts(html) == [
         '<script id="emotion-figure" type="application/json">',
         '<script id="funnel-figure" type="application/json">',
         '<script src="/static/vendor/plotly.min.js">',
+        '<script id="plotly-locale" type="application/json">',
+        '<script src="/static/cxhub/plotly-locale.js">',
         '<script src="/static/journeys/map.js">',
     ]
     data = re.search(
