@@ -47,5 +47,10 @@ bench: $(VENV)/.installed
 loadtest: $(VENV)/.installed-test
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
+# Refresh the id/ms/it catalogues from the code and templates, then compile them (needs gettext).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages --locale=id --locale=ms --locale=it --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
 clean:
 	rm -rf var/*.sqlite3* var/celery var/cache var/celerybeat-schedule*
