@@ -21,6 +21,7 @@ from surveys import selectors, services
 from surveys.forms import InviteForm, QuestionForm, QuestionFormSet, SurveyForm
 from surveys.models import Invitation, Survey
 from surveys.selectors import SCORE_GROUPS, ResponseFilters
+from surveys.services.invitation_lists import CSV_MAX_BYTES
 from surveys.views.public import _render_form, choose_language
 
 
@@ -163,7 +164,10 @@ def survey_invite(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 rows = None
                 if data.get("file"):
-                    rows = services.invitation_csv_parse(data=data["file"].read())
+                    # One byte past the limit is enough to refuse it: an upload is not held in
+                    # memory whole, whatever its size.
+                    upload = data["file"].read(CSV_MAX_BYTES + 1)
+                    rows = services.invitation_csv_parse(data=upload)
                 result = services.invitations_send_to_list(
                     survey=survey,
                     rows=rows,
