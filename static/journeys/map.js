@@ -6,7 +6,12 @@
     var source = document.getElementById(dataId);
     if (!target || !source || typeof Plotly === "undefined") { return; }
     var figure = JSON.parse(source.textContent);
-    Plotly.newPlot(target, figure.data, figure.layout, { displaylogo: false, responsive: true });
+    Plotly.newPlot(target, figure.data, figure.layout, {
+      displaylogo: false,
+      responsive: true,
+      // The cloud buttons post to Chart Studio, which a self-hosted install never reaches.
+      modeBarButtonsToRemove: ["sendChartToCloud", "sendDataToCloud"]
+    });
   }
   draw("emotion-chart", "emotion-figure");
   draw("funnel-chart", "funnel-figure");

@@ -19,7 +19,10 @@
       responsive: true,
       displaylogo: false,
       staticPlot: isSpark,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
+      // The cloud buttons post to Chart Studio, which a self-hosted install never reaches.
+      modeBarButtonsToRemove: [
+        "select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud", "sendDataToCloud"
+      ]
     };
     Plotly.newPlot(target, figure.data || [], layout, config).then(function () {
       target.setAttribute("data-drawn", "1");
