@@ -332,7 +332,7 @@ def last_computed() -> datetime | None:
 
 
 # At the end: the batched read builds on the helpers above.
-from metrics.selectors.board import kpi_board  # noqa: E402
+from metrics.selectors.board import kpi_board, kpi_series_many  # noqa: E402
 from metrics.selectors.breakdown import kpi_breakdown_change  # noqa: E402
 
 __all__ = [
@@ -342,6 +342,7 @@ __all__ = [
     "kpi_breakdown_change",
     "kpi_definitions",
     "kpi_series",
+    "kpi_series_many",
     "kpi_summary",
     "kpi_value",
     "last_computed",

@@ -71,9 +71,15 @@ def kpi_board(
     windows = [(start, end), (previous_start, previous_end)]
     windows += [(first, last) for _p, first, last in period_list]
     for (_rollup, filters), batch in batches.items():
-        totals = sums.window_parts(batch, windows[:2], filters).get(None) or [{}, {}]
-        by_period = sums.period_parts(batch, start, end, filters, granularity, None)
-        parts = totals + [by_period.get((p_start, None), {}) for p_start, _f, _l in period_list]
+        split = sums.split_parts(batch, windows[0], windows[1], filters, granularity)
+        if split is None:  # overlapping windows: a query for the totals, one for the periods
+            totals = sums.window_parts(batch, windows[:2], filters).get(None) or [{}, {}]
+            rows = sums.period_parts(batch, start, end, filters, granularity, None)
+            by_period = {period: parts for (period, _group), parts in rows.items()}
+        else:
+            current, comparison, by_period = split
+            totals = [current, comparison]
+        parts = totals + [by_period.get(p_start, {}) for p_start, _f, _l in period_list]
         for definition in batch:
             buckets = [{} for _window in windows]
             if quantiles and definition.histogram_measure is not None:
@@ -114,3 +120,55 @@ def _board_entry(definition, parts, buckets, windows, granularity, period_list):
         points=points,
     )
     return summary, series
+
+
+def kpi_series_many(
+    *,
+    keys: list[str],
+    filters_for: dict[str, KpiFilters],
+    start: date,
+    end: date,
+    granularity: str = "week",
+) -> dict[str, KpiSeries]:
+    """kpi_series (no group_by) for several KPIs, equal to one call per key: KPIs of one simple
+    rollup under the same filters share one query (a touchpoint page's three survey trends, its
+    three ticket trends); time KPIs add their histogram read, other KPIs their own reads."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of: {', '.join(GRANULARITIES)}.")
+    _check_range(start, end)
+    period_list = periods(start, end, granularity)
+    batches: dict[tuple, list[KpiDefinition]] = {}
+    result: dict[str, KpiSeries] = {}
+    for key in keys:
+        definition = get_kpi(key)
+        if sums.applies(definition):
+            batches.setdefault((definition.rollup, filters_for[key]), []).append(definition)
+        else:
+            result[key] = kpi_series(
+                key=key, start=start, end=end, granularity=granularity, filters=filters_for[key]
+            )
+    for (_rollup, filters), batch in batches.items():
+        parts = sums.period_parts(batch, start, end, filters, granularity, None)
+        for definition in batch:
+            histograms: dict = {}
+            if definition.histogram_measure is not None:
+                histograms = read.histogram_parts(
+                    definition, start, end, filters, granularity, None
+                )
+            points = [
+                KpiPoint(
+                    period_start=p_start,
+                    **_compute(
+                        definition, parts.get((p_start, None)), histograms.get((p_start, None))
+                    ),
+                )
+                for p_start, _first, _last in period_list
+            ]
+            result[definition.key] = KpiSeries(
+                kpi=definition.key,
+                granularity=granularity,
+                start=start,
+                end=end,
+                points=points,
+            )
+    return {key: result[key] for key in keys}

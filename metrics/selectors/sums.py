@@ -110,6 +110,7 @@ def _run(
     days: list[tuple[date, date]],
     keys: list[str],
     sums: list[tuple[str, list[str], tuple[date, date] | None]],
+    key_params: list | None = None,
 ) -> list[tuple]:
     """SELECT keys..., one SUM per (alias, columns, window) FROM the source rollup WHERE the filter
     and any of the day ranges GROUP BY the keys. Column and table names come from the models."""
@@ -126,7 +127,7 @@ def _run(
     if keys:
         sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, select_params + range_params + where_params)
+        cursor.execute(sql, (key_params or []) + select_params + range_params + where_params)
         return cursor.fetchall()
 
 
@@ -200,3 +201,45 @@ def window_parts(
             for index in range(len(windows))
         ]
     return result
+
+
+def split_parts(
+    definitions: list[KpiDefinition],
+    current: tuple[date, date],
+    comparison: tuple[date, date],
+    filters: KpiFilters,
+    granularity: str,
+) -> tuple[dict, dict, dict[date, dict]] | None:
+    """(current total, comparison total, current parts by period start) from one scan: the
+    current window's days grouped by period, the comparison window's days as one group. A fine
+    rollup is read once, not once per window. None when the windows overlap (a day would belong
+    to both)."""
+    if not (comparison[1] < current[0] or current[1] < comparison[0]):
+        return None
+    params = [_day(current[0]), _day(current[1])]
+    period = PERIODS[connection.vendor].get(granularity, 'd."day"')
+    key = f'CASE WHEN d."day" >= %s AND d."day" <= %s THEN {period} END'
+    columns = part_columns(definitions)
+    rows = _run(
+        definitions,
+        filters,
+        None,
+        [current, comparison],
+        [key],
+        [(name, cols, None) for name, cols in columns.items()],
+        key_params=params,
+    )
+    names = list(columns)
+    by_period: dict[date, dict] = {}
+    previous: dict = {}
+    for row in rows:
+        parts = {name: (value or 0) for name, value in zip(names, row[1:], strict=True)}
+        if row[0] is None:
+            previous = parts
+        else:
+            by_period[_as_date(row[0])] = parts
+    total: dict = {}
+    for period_start in sorted(by_period):
+        for name, value in by_period[period_start].items():
+            total[name] = total.get(name, 0) + value
+    return total, previous, by_period

@@ -199,15 +199,18 @@ def build_touchpoint_detail(dash: Dash) -> PageData:
 
     filters = dash.filters
     data = PageData()
-    for key in (*SURVEY_TRENDS, *TICKET_TRENDS):
+    keys = (*SURVEY_TRENDS, *TICKET_TRENDS)
+    # One query per rollup table for the six trends, not one per trend.
+    all_series = selectors.kpi_series_many(
+        keys=list(keys),
+        filters_for={key: kpi_filters_for(key, filters) for key in keys},
+        start=filters.start,
+        end=filters.end,
+        granularity=filters.granularity,
+    )
+    for key in keys:
         definition = kpi_definition(key)
-        series = selectors.kpi_series(
-            key=key,
-            start=filters.start,
-            end=filters.end,
-            granularity=filters.granularity,
-            filters=kpi_filters_for(key, filters),
-        )
+        series = all_series[key]
         data.figures[key] = charts.figure_json(
             charts.trend_figure(
                 series.points,
