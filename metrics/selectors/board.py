@@ -1,5 +1,5 @@
-"""Several KPIs' summaries and series in one pass (the overview's tiles): per rollup table and
-filter set, one query for both windows' totals and one for the periods of the series."""
+"""Several KPIs' summaries and series in one pass (the overview's tiles, a touchpoint's trends):
+one query per rollup table and filter set for both windows and the periods of the series."""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def kpi_board(
     quantiles: bool = True,
 ) -> dict[str, tuple[KpiSummary, KpiSeries]]:
     """kpi_summary and kpi_series (no group_by) for several KPIs at once, equal to calling both for
-    each key. KPIs of one simple rollup under the same filters share two queries (a filtered sum
-    per window; sums per period), plus one per histogram with a filtered sum per window and
-    period; level and stage KPIs fall back to the single-KPI reads.
+    each key. KPIs of one simple rollup under the same filters share one query (sums per period
+    of the current window, the comparison window as one more group; two when the windows
+    overlap), plus one per histogram with a filtered sum per window and period; level and stage
+    KPIs fall back to the single-KPI reads.
 
     quantiles=False skips the histograms: time KPIs then carry no median and p90 (the tiles show
     means and intervals only, and the histograms are the largest rollup read)."""
