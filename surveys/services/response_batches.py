@@ -4,6 +4,8 @@ all of them or none."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from surveys.services.responses import (
     Prepared,
     after_save,
     answers_of,
+    follow_ups_schedule,
     prepare,
 )
 
@@ -77,8 +80,13 @@ def responses_submit_batch(
     responses = Response.objects.bulk_create([item.response for item in prepared])
     per_item = [answers_of(item) for item in prepared]
     Answer.objects.bulk_create([answer for answers in per_item for answer in answers])
-    for item, answers in zip(prepared, per_item, strict=True):
-        after_save(item, answers)
+    follow_ups = [
+        item.response.pk
+        for item, answers in zip(prepared, per_item, strict=True)
+        if after_save(item, answers, body=False)
+    ]
+    if follow_ups:
+        transaction.on_commit(partial(follow_ups_schedule, follow_ups))
     return responses
 
 

@@ -330,22 +330,28 @@ def answers_of(prepared: Prepared) -> list[Answer]:
     ]
 
 
-def after_save(prepared: Prepared, answers: list[Answer]) -> None:
-    """Mark the invitation answered, queue the follow-up, and leave the response's answers and
-    (still absent) follow-up cached so the caller's response body costs no further query."""
+def after_save(prepared: Prepared, answers: list[Answer], *, body: bool = True) -> bool:
+    """Mark the invitation answered and say whether the response calls for a follow-up (queued
+    here for one response; a batch queues its follow-ups together). With `body` (one response,
+    whose representation the caller returns) the response's answers and (still absent) follow-up
+    are left cached so that body costs no further query; a batch answers with ids only."""
     response = prepared.response
     if prepared.invitation is not None:
         Invitation.objects.filter(pk=prepared.invitation.pk).update(
             responded_at=response.submitted_at, updated_at=timezone.now()
         )
-    # As prefetch_related leaves it: a queryset whose result is already in hand.
-    cached = Answer.objects.filter(response=response)
-    cached._result_cache = answers
-    cached._prefetch_done = True
-    response._prefetched_objects_cache = {"answers": cached}
-    Response.follow_up.related.set_cached_value(response, None)
-    if response.customer_id is not None and follow_up_reason(response):
+    if body:
+        # As prefetch_related leaves it: a queryset whose result is already in hand.
+        cached = Answer.objects.filter(response=response)
+        cached._result_cache = answers
+        cached._prefetch_done = True
+        response._prefetched_objects_cache = {"answers": cached}
+        Response.follow_up.related.set_cached_value(response, None)
+    if response.customer_id is None or not follow_up_reason(response):
+        return False
+    if body:
         transaction.on_commit(partial(follow_up_schedule, response.pk))
+    return True
 
 
 @transaction.atomic
@@ -394,3 +400,21 @@ def follow_up_schedule(response_id: int) -> None:
             "could not queue the follow-up of response %s; opening it now", response_id
         )
         follow_up_for_response_id(response_id=response_id)
+
+
+def follow_ups_schedule(response_ids: list[int]) -> None:
+    """follow_up_schedule for many responses through one broker connection (a batch of a hundred
+    responses queued its detractors' tasks one connection each). Whatever could not be queued is
+    opened here; a follow-up queued twice is still opened once."""
+    from surveys.tasks import open_follow_up
+
+    pending = list(response_ids)
+    try:
+        with open_follow_up.app.producer_or_acquire() as producer:
+            while pending:
+                open_follow_up.apply_async((pending[0],), producer=producer)
+                pending.pop(0)
+    except Exception:
+        logger.exception("could not queue %d follow-ups; opening them now", len(pending))
+        for response_id in pending:
+            follow_up_for_response_id(response_id=response_id)
