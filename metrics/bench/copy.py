@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,6 +70,44 @@ def copy_lines(table: str, columns: list[str], lines: Iterable[str], *, extra: d
                 copy.write("".join(buffer))
                 count += len(buffer)
     return count
+
+
+class Spool:
+    """COPY text written to a temporary file first, loaded later by copy_spool: the bulk import
+    figure then times the load of a ready file (as an import does), not the random generator
+    that makes the rows up."""
+
+    def __init__(self, columns: list[str], *, extra: dict | None = None) -> None:
+        self.columns = columns
+        self.extra = extra or {}
+        self.suffix = "".join("\t" + value for value in self.extra.values()) + "\n"
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - copy_spool closes it
+        self.rows = 0
+
+    def write(self, lines: Iterable[str]) -> int:
+        buffer: list[str] = []
+        for line in lines:
+            buffer.append(line + self.suffix)
+            if len(buffer) >= CHUNK_ROWS:
+                self.file.write("".join(buffer))
+                self.rows += len(buffer)
+                buffer = []
+        self.file.write("".join(buffer))
+        self.rows += len(buffer)
+        return self.rows
+
+
+def copy_spool(table: str, spool: Spool, block: int = 8 << 20) -> int:
+    """COPY a Spool's rows into `table` in large blocks; returns the number of rows."""
+    names = ", ".join(f'"{c}"' for c in [*spool.columns, *spool.extra])
+    spool.file.seek(0)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            while chunk := spool.file.read(block):
+                copy.write(chunk)
+    spool.file.close()
+    return spool.rows
 
 
 def reset_sequence(table: str) -> None:

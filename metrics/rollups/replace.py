@@ -163,10 +163,12 @@ def _merge_days(days: list[date], progress: Callable[[str], None] | None) -> Non
             if model is TimeHistogram:  # its key starts with the measure: name them all to use it
                 names = ", ".join(str(int(m)) for m, *_ in build.HISTOGRAMS)
                 measures = f"t.measure IN ({names}) AND "
-            key_t = ", ".join(f"t.{c}" for c in key)
+            # NOT EXISTS (a hash anti-join) rather than a row-value NOT IN: the key columns are
+            # never NULL, so both keep the same rows, and the anti-join does not hash whole rows.
+            same_key = " AND ".join(f"s.{c} = t.{c}" for c in key)
             cursor.execute(
                 f"DELETE FROM {table} t WHERE {measures}({in_days}) "
-                f"AND ({key_t}) NOT IN (SELECT {', '.join(key)} FROM {temp})",
+                f"AND NOT EXISTS (SELECT 1 FROM {temp} s WHERE {same_key})",
                 day_params,
             )
             changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in values)

@@ -1,16 +1,22 @@
 """`manage.py bench` end to end at a tiny size: the generator, every figure, and the comparison
 with the raw SQL aggregate being a comparison of equal numbers. PostgreSQL only (COPY, gunicorn
-against a committed database); on SQLite the command must refuse clearly."""
+against a committed database); on SQLite the command must refuse clearly.
+
+The end-to-end run benches a database of its own (the test database's name + "_bench", dropped
+afterwards): the bench migrates, truncates and fills whatever it is pointed at, and the test
+database's data-migration rows (channels, roles, calendars) must survive for the tests after it."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from psycopg import sql
 
 from metrics.bench import database
 from surveys.models import Answer, Response
@@ -28,13 +34,14 @@ EVERY_FIGURE = {
     "recompute_peak_rss",
     "recompute_incremental",
     "ingest_rate",
+    "ingest_rate_single",
     "bulk_import",
 }
 TINY = [
     "--responses", "2000", "--tickets", "200", "--messages", "700", "--customers", "150",
     "--days", "120", "--touchpoints", "6", "--runs", "1", "--regenerate",
-    "--ingest-count", "30", "--ingest-seconds", "20", "--ingest-clients", "2",
-    "--ingest-workers", "2", "--no-progress",
+    "--ingest-count", "30", "--ingest-batch", "10", "--ingest-batch-count", "60",
+    "--ingest-seconds", "20", "--ingest-clients", "2", "--ingest-workers", "2", "--no-progress",
 ]  # fmt: skip
 
 postgres_only = pytest.mark.skipif(
@@ -110,13 +117,37 @@ def _check_tickets_against_the_tickets_timing_module(now: datetime, last_id: int
     return checked
 
 
+def _drop_database(name: str) -> None:
+    kwargs = database._server_kwargs("postgres")
+    with psycopg.connect(**kwargs) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def bench_database(django_db_blocker):
+    """A scratch database beside the test database; the default connection points back at the
+    test database afterwards (the bench switches it) and the scratch one is dropped."""
+    with django_db_blocker.unblock():
+        original = connection.settings_dict["NAME"]
+        name = f"{original}_bench"[:63]
+        _drop_database(name)
+        try:
+            yield name
+        finally:
+            database.switch_to(original)
+            _drop_database(name)
+
+
 @postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_bench_generates_measures_every_figure_and_compares_equal_numbers(tmp_path):
+def test_bench_generates_measures_every_figure_and_compares_equal_numbers(
+    tmp_path, bench_database
+):
     output = tmp_path / "bench.json"
-    call_command(
-        "bench", *TINY, "--db-name", connection.settings_dict["NAME"], "--json", str(output)
-    )
+    call_command("bench", *TINY, "--db-name", bench_database, "--json", str(output))
+    # The bench leaves the default connection on its database: what follows reads its rows.
+    assert connection.settings_dict["NAME"] == bench_database
     result = json.loads(output.read_text())
     figures = result["figures"]
 
@@ -132,7 +163,9 @@ def test_bench_generates_measures_every_figure_and_compares_equal_numbers(tmp_pa
     assert series_check["ok"], series_check
     assert series_check["cells"] > 0
     assert figures["api_summary"]["notes"]["matches_raw_sql"]["ok"]
-    assert figures["ingest_rate"]["notes"]["created"] > 0
+    assert figures["ingest_rate"]["notes"]["created"] == 60
+    assert figures["ingest_rate"]["notes"]["batch"] == 10
+    assert figures["ingest_rate_single"]["notes"]["created"] > 0
     assert figures["bulk_import"]["notes"]["responses"] == 2000
 
     stats = result["dataset"]["stats"]

@@ -77,11 +77,27 @@ class Command(BaseCommand):
             default="cxhub_bench",
             help="the bench database on DATABASE_URL's server (created if missing)",
         )
-        parser.add_argument("--ingest-count", type=_positive, default=3000)
-        parser.add_argument("--ingest-seconds", type=_positive, default=30)
+        parser.add_argument(
+            "--ingest-count", type=_positive, default=3000, help="responses POSTed one at a time"
+        )
+        parser.add_argument(
+            "--ingest-batch", type=_positive, default=100, help="responses per list POST"
+        )
+        parser.add_argument(
+            "--ingest-batch-count",
+            type=_positive,
+            default=20_000,
+            help="responses POSTed in lists",
+        )
+        parser.add_argument(
+            "--ingest-seconds", type=_positive, default=30, help="time limit of each mode"
+        )
         parser.add_argument("--ingest-clients", type=_positive, default=8)
         parser.add_argument(
-            "--ingest-workers", type=_positive, default=2 * (os.cpu_count() or 1) + 1
+            "--ingest-workers",
+            type=_positive,
+            default=None,
+            help="gunicorn workers (default: gunicorn.conf.py's)",
         )
         parser.add_argument("--no-progress", action="store_true")
 
@@ -160,6 +176,8 @@ class Command(BaseCommand):
                         "only",
                         "scaling",
                         "ingest_count",
+                        "ingest_batch",
+                        "ingest_batch_count",
                         "ingest_seconds",
                         "ingest_clients",
                         "ingest_workers",
@@ -259,6 +277,8 @@ class Command(BaseCommand):
                 lambda: writes.ingestion(
                     dataset,
                     count=options["ingest_count"],
+                    batch=options["ingest_batch"],
+                    batch_count=options["ingest_batch_count"],
                     seconds=options["ingest_seconds"],
                     clients=options["ingest_clients"],
                     workers=options["ingest_workers"],
