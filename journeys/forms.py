@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Department, Journey, Opportunity, Persona, Stage, Touchpoint
-from journeys.services.documents import KPI_KEYS
+from journeys.services.documents import KPI_KEYS, KPI_LABELS
 
 MAX_IMPORT_BYTES = 1_000_000
 
@@ -137,35 +137,7 @@ class TouchpointAddForm(forms.Form):
             .select_related("channel")
             .order_by("name")
         )
-        self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.name} ({tp.channel.name})"
-
-
-# The KPI names as the dashboards show them (same messages as metrics' KPI registry, which
-# journeys cannot import), so the choice reads "Net Promoter Score", not "nps".
-KPI_LABELS = {
-    "nps": _("Net Promoter Score"),
-    "csat": _("Customer satisfaction"),
-    "csat_mean": _("CSAT mean score"),
-    "ces": _("Customer effort score"),
-    "response_rate": _("Response rate"),
-    "closed_loop_rate": _("Closed-loop rate"),
-    "frt": _("First response time"),
-    "frt_business": _("First response time (business hours)"),
-    "resolution_time": _("Resolution time"),
-    "resolution_time_business": _("Resolution time (business hours)"),
-    "fcr": _("First contact resolution"),
-    "sla_breach_rate": _("SLA breach rate"),
-    "ticket_volume": _("Ticket volume"),
-    "backlog": _("Backlog"),
-    "reopen_rate": _("Reopen rate"),
-    "churn_rate": _("Churn rate"),
-    "retention_rate": _("Retention rate"),
-    "stage_conversion": _("Stage conversion"),
-    "drop_off": _("Drop-off"),
-    "open_rate": _("Open rate"),
-    "click_rate": _("Click rate"),
-    "conversion_rate": _("Conversion rate"),
-}
+        self.fields["touchpoint"].label_from_instance = lambda tp: f"{tp.name} ({tp.channel})"
 
 
 class OpportunityForm(forms.ModelForm):

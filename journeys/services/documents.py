@@ -21,31 +21,34 @@ from journeys.models import (
 )
 
 DOCUMENT_FORMAT = "cxhub.journey/1"
-# The KPI keys of PRODUCT.md an opportunity may promise to move (journeys cannot import metrics).
-KPI_KEYS = (
-    "nps",
-    "csat",
-    "csat_mean",
-    "ces",
-    "response_rate",
-    "closed_loop_rate",
-    "frt",
-    "frt_business",
-    "resolution_time",
-    "resolution_time_business",
-    "fcr",
-    "sla_breach_rate",
-    "ticket_volume",
-    "backlog",
-    "reopen_rate",
-    "churn_rate",
-    "retention_rate",
-    "stage_conversion",
-    "drop_off",
-    "open_rate",
-    "click_rate",
-    "conversion_rate",
-)
+# The KPI keys of PRODUCT.md an opportunity may promise to move, with their names as the
+# dashboards show them (same messages as metrics' KPI registry, which journeys cannot import),
+# so forms and the map read "Net Promoter Score", not "nps".
+KPI_LABELS = {
+    "nps": gettext_lazy("Net Promoter Score"),
+    "csat": gettext_lazy("Customer satisfaction"),
+    "csat_mean": gettext_lazy("CSAT mean score"),
+    "ces": gettext_lazy("Customer effort score"),
+    "response_rate": gettext_lazy("Response rate"),
+    "closed_loop_rate": gettext_lazy("Closed-loop rate"),
+    "frt": gettext_lazy("First response time"),
+    "frt_business": gettext_lazy("First response time (business hours)"),
+    "resolution_time": gettext_lazy("Resolution time"),
+    "resolution_time_business": gettext_lazy("Resolution time (business hours)"),
+    "fcr": gettext_lazy("First contact resolution"),
+    "sla_breach_rate": gettext_lazy("SLA breach rate"),
+    "ticket_volume": gettext_lazy("Ticket volume"),
+    "backlog": gettext_lazy("Backlog"),
+    "reopen_rate": gettext_lazy("Reopen rate"),
+    "churn_rate": gettext_lazy("Churn rate"),
+    "retention_rate": gettext_lazy("Retention rate"),
+    "stage_conversion": gettext_lazy("Stage conversion"),
+    "drop_off": gettext_lazy("Drop-off"),
+    "open_rate": gettext_lazy("Open rate"),
+    "click_rate": gettext_lazy("Click rate"),
+    "conversion_rate": gettext_lazy("Conversion rate"),
+}
+KPI_KEYS = tuple(KPI_LABELS)
 BASELINE_DAYS = 90
 MAX_STAGES = 30
 MAX_TOUCHPOINTS_PER_STAGE = 40
