@@ -32,10 +32,10 @@ def kpi_board(
     quantiles: bool = True,
 ) -> dict[str, tuple[KpiSummary, KpiSeries]]:
     """kpi_summary and kpi_series (no group_by) for several KPIs at once, equal to calling both for
-    each key. KPIs of one simple rollup under the same filters share one query (sums per period
-    of the current window, the comparison window as one more group; two when the windows
-    overlap), plus one per histogram with a filtered sum per window and period; level and stage
-    KPIs fall back to the single-KPI reads.
+    each key. KPIs of one simple rollup under the same filters share one query (their value
+    columns by day over both windows, added up into the windows and periods), plus one per
+    histogram with a filtered sum per window and period; level and stage KPIs fall back to the
+    single-KPI reads.
 
     quantiles=False skips the histograms: time KPIs then carry no median and p90 (the tiles show
     means and intervals only, and the histograms are the largest rollup read)."""
@@ -72,14 +72,10 @@ def kpi_board(
     windows = [(start, end), (previous_start, previous_end)]
     windows += [(first, last) for _p, first, last in period_list]
     for (_rollup, filters), batch in batches.items():
-        split = sums.split_parts(batch, windows[0], windows[1], filters, granularity)
-        if split is None:  # overlapping windows: a query for the totals, one for the periods
-            totals = sums.window_parts(batch, windows[:2], filters).get(None) or [{}, {}]
-            rows = sums.period_parts(batch, start, end, filters, granularity, None)
-            by_period = {period: parts for (period, _group), parts in rows.items()}
-        else:
-            current, comparison, by_period = split
-            totals = [current, comparison]
+        current, comparison, by_period = sums.split_parts(
+            batch, windows[0], windows[1], filters, granularity
+        )
+        totals = [current, comparison]
         parts = totals + [by_period.get(p_start, {}) for p_start, _f, _l in period_list]
         for definition in batch:
             buckets = [{} for _window in windows]

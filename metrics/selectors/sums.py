@@ -36,6 +36,18 @@ COMPACT_PARTS = {
         "detractors": [f"nps_{p}" for p in NPS_POINTS if p <= 6],
     },
 }
+# KPI key -> the columns its value and significance test read (metrics.kpi_values), where that
+# is fewer than its rollup's: a fine ticket rollup's tiles then sum three columns, not eight.
+VALUE_COLUMNS = {
+    "frt": ["frt_n", "frt_sum", "frt_sumsq"],
+    "frt_business": ["frtb_n", "frtb_sum", "frtb_sumsq"],
+    "fcr": ["created", "fcr"],
+    "sla_breach_rate": ["sla_total", "sla_breached"],
+    "ticket_volume": ["created"],
+    "resolution_time": ["res_n", "res_sum", "res_sumsq"],
+    "resolution_time_business": ["resb_n", "resb_sum", "resb_sumsq"],
+    "reopen_rate": ["resolved", "reopened"],
+}
 # The first day of a day's period: plain date arithmetic (see the module docstring).
 PERIODS = {
     "postgresql": {
@@ -55,13 +67,16 @@ def applies(definition: KpiDefinition) -> bool:
     return definition.rollup in read.SIMPLE and connection.vendor in PERIODS
 
 
-def part_columns(definitions: list[KpiDefinition]) -> dict[str, list[str]]:
-    """Part name -> rollup columns for the union of several KPIs of one rollup."""
+def part_columns(definitions: list[KpiDefinition], narrow: bool = False) -> dict[str, list[str]]:
+    """Part name -> rollup columns for the union of several KPIs of one rollup. narrow=True sums
+    only the columns the KPIs' values and tests read (VALUE_COLUMNS): right for totals, but not
+    for breakdowns, where a group shows when any column of its rollup has data."""
     parts: dict[str, list[str]] = {}
     for definition in definitions:
         compact = COMPACT_PARTS.get(definition.key)
         if compact is None:
-            compact = {name: [name] for name in read.simple_fields(definition)}
+            names = VALUE_COLUMNS.get(definition.key) if narrow else None
+            compact = {name: [name] for name in names or read.simple_fields(definition)}
         for name, columns in compact.items():
             parts.setdefault(name, columns)
     return parts
@@ -209,37 +224,32 @@ def split_parts(
     comparison: tuple[date, date],
     filters: KpiFilters,
     granularity: str,
-) -> tuple[dict, dict, dict[date, dict]] | None:
-    """(current total, comparison total, current parts by period start) from one scan: the
-    current window's days grouped by period, the comparison window's days as one group. A fine
-    rollup is read once, not once per window. None when the windows overlap (a day would belong
-    to both)."""
-    if not (comparison[1] < current[0] or current[1] < comparison[0]):
-        return None
-    params = [_day(current[0]), _day(current[1])]
-    period = PERIODS[connection.vendor].get(granularity, 'd."day"')
-    key = f'CASE WHEN d."day" >= %s AND d."day" <= %s THEN {period} END'
-    columns = part_columns(definitions)
+) -> tuple[dict, dict, dict[date, dict]]:
+    """(current total, comparison total, current parts by period start) of several KPIs' values
+    from one scan by day over both windows (a fine rollup is read once; grouping by day follows
+    the (day, …) index, cheaper than grouping by an expression), added up here."""
+    from metrics.selectors import period_start
+
+    columns = part_columns(definitions, narrow=True)
     rows = _run(
         definitions,
         filters,
         None,
         [current, comparison],
-        [key],
+        ['d."day"'],
         [(name, cols, None) for name, cols in columns.items()],
-        key_params=params,
     )
     names = list(columns)
     by_period: dict[date, dict] = {}
-    previous: dict = {}
-    for row in rows:
-        parts = {name: (value or 0) for name, value in zip(names, row[1:], strict=True)}
-        if row[0] is None:
-            previous = parts
-        else:
-            by_period[_as_date(row[0])] = parts
-    total: dict = {}
-    for period_start in sorted(by_period):
-        for name, value in by_period[period_start].items():
-            total[name] = total.get(name, 0) + value
-    return total, previous, by_period
+    totals: list[dict] = [{}, {}]
+    for row in sorted(rows, key=lambda row: _as_date(row[0])):
+        day = _as_date(row[0])
+        targets = []
+        if current[0] <= day <= current[1]:
+            targets += [totals[0], by_period.setdefault(period_start(day, granularity), {})]
+        if comparison[0] <= day <= comparison[1]:
+            targets.append(totals[1])
+        for name, value in zip(names, row[1:], strict=True):
+            for target in targets:
+                target[name] = target.get(name, 0) + (value or 0)
+    return totals[0], totals[1], by_period
