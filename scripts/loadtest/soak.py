@@ -98,7 +98,8 @@ def run(args, ctx: dict, env: dict, port: int, redis) -> None:
     processes = Processes(server, worker, beat)
     recorder = Recorder()
     done = threading.Event()
-    ingest_clients = max(1, math.ceil(args.ingest_rate / 10))
+    # One client per 5/s: a paced client falls behind when an answer takes longer than its slot.
+    ingest_clients = max(1, math.ceil(args.ingest_rate / 5))
     groups = [
         Group(ingest_clients, traffic.ingest, "ingest", ingest_clients / args.ingest_rate),
         Group(args.dashboard_users, traffic.overview, "overview", 1.0),
