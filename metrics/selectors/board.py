@@ -19,6 +19,8 @@ from metrics.selectors import (
 )
 from metrics.types import GRANULARITIES, KpiFilters, KpiPoint, KpiSeries, KpiSummary, KpiValue
 
+ONE_DAY = timedelta(days=1)
+
 
 def kpi_board(
     *,
@@ -53,6 +55,15 @@ def kpi_board(
     batches: dict[tuple, list[KpiDefinition]] = {}
     result: dict[str, tuple[KpiSummary, KpiSeries]] = {}
     for key, definition in definitions.items():
+        if definition.rollup in ("backlog", "customers") and previous_end + ONE_DAY == start:
+            result[key] = _level_entry(
+                definition,
+                (previous_start, previous_end),
+                period_list,
+                filters_for[key],
+                granularity,
+            )
+            continue
         if definition.rollup in ("backlog", "customers", "stages", "events"):
             summary = kpi_summary(
                 key=key,
@@ -85,6 +96,28 @@ def kpi_board(
                 definition, parts, buckets, windows, granularity, period_list
             )
     return {key: result[key] for key in keys}
+
+
+def _level_entry(definition, comparison, period_list, filters, granularity):
+    """A level KPI (churn, backlog) whose comparison window ends the day before the current one:
+    one running-sum read over the comparison window followed by the periods, instead of one per
+    window and one for the series (the levels at each day are the same)."""
+    marker = object()  # the comparison window's key among the period starts
+    levels = read.level_parts(definition, [(marker, *comparison), *period_list], filters, None)
+    parts = [levels.get((p_start, None), {}) for p_start, _first, _last in period_list]
+    if definition.rollup == "backlog":  # the level at the end of the window
+        current = dict(parts[-1])
+    else:  # active at the window's start, churned over all of it
+        current = {
+            "active_start": parts[0].get("active_start", 0),
+            "churned": sum(p.get("churned", 0) for p in parts),
+        }
+    totals = [current, levels.get((marker, None), {})]
+    start, end = period_list[0][1], period_list[-1][2]
+    windows = [(start, end), comparison] + [(first, last) for _p, first, last in period_list]
+    return _board_entry(
+        definition, totals + parts, [{} for _w in windows], windows, granularity, period_list
+    )
 
 
 def _board_entry(definition, parts, buckets, windows, granularity, period_list):
