@@ -70,7 +70,7 @@ def open_alerts(filters, *, limit: int = 10) -> list[dict]:
         )
     return [
         {
-            "message": alert.message,
+            "message": alert.text,  # in the reader's language (stored key + params)
             "kind": alert.get_kind_display(),
             "is_drop": alert.kind == KpiAlert.Kind.DROP,
             "period_start": alert.period_start,
