@@ -195,22 +195,6 @@ def _value(definition, start, end, filters) -> tuple[KpiValue, dict]:
     return KpiValue(start=start, end=end, **computed), parts.get(key) or {}
 
 
-def _window_values(definition, windows, filters) -> list[tuple[KpiValue, dict]]:
-    """_value for each (start, end) window; simple KPIs in one scan for all windows."""
-    if not sums.applies(definition):
-        return [_value(definition, first, last, filters) for first, last in windows]
-    for first, last in windows:
-        _check_range(first, last)
-    parts = sums.window_parts([definition], windows, filters).get(None) or [{} for _w in windows]
-    buckets: list[dict] = [{} for _w in windows]
-    if definition.histogram_measure is not None:
-        buckets = read.histogram_windows(definition, windows, windows, filters)
-    return [
-        (KpiValue(start=first, end=last, **_compute(definition, p, b)), p)
-        for (first, last), p, b in zip(windows, parts, buckets, strict=True)
-    ]
-
-
 def kpi_value(
     *,
     key: str,
@@ -251,9 +235,9 @@ def kpi_summary(
     days of last month for "this month so far"), else the standard one named by `compare`."""
     definition = get_kpi(key)
     previous_start, previous_end = previous or previous_range(start, end, compare)
-    (current, current_parts), (previous, previous_parts) = _window_values(
-        definition, [(start, end), (previous_start, previous_end)], filters
-    )
+    # Two plain aggregates: on PostgreSQL cheaper than one scan with a CASE per window and row.
+    current, current_parts = _value(definition, start, end, filters)
+    previous, previous_parts = _value(definition, previous_start, previous_end, filters)
     change = None
     if current.value is not None and previous.value is not None:
         change = round(current.value - previous.value, max(definition.decimals, 1) + 1)

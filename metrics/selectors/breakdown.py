@@ -1,5 +1,5 @@
 """A KPI by group now against a comparison period: the overview's movers and the touchpoint
-ranking both show it, from one scan with a filtered sum per period."""
+ranking both show it, from one grouped aggregate per period and one label query."""
 
 from __future__ import annotations
 
@@ -49,7 +49,17 @@ def kpi_breakdown_change(
         )
         return _pair(now, before)
     windows = [(start, end), (compare_start, compare_end)]
-    by_group = sums.window_parts([definition], windows, filters, group_by)
+    # One plain grouped aggregate per window: on PostgreSQL cheaper than one scan with a CASE
+    # per window and row.
+    by_window = [
+        sums.period_parts([definition], first, last, filters, None, group_by)
+        for first, last in windows
+    ]
+    by_group = {
+        group: [window.get((None, group), {}) for window in by_window]
+        for window in by_window
+        for (_period, group) in window
+    }
     histograms: list[dict] = [{}, {}]
     if quantiles and definition.histogram_measure is not None:
         histograms = [

@@ -1,6 +1,5 @@
-"""The hot read path of simple KPIs: sums of one rollup table per period and group, and per
-comparison window, in one aggregate query each (the KPI API, the overview's tiles and movers, the
-touchpoint ranking).
+"""The hot read path of simple KPIs: sums of one rollup table per period and group in one
+aggregate query (the KPI API, the overview's tiles and movers, the touchpoint pages).
 
 Equal to metrics.rollups.read.simple_parts (same rows, same filters, same source table), but
 cheaper where the profile of the 1M-response bench showed the time going:
@@ -10,7 +9,9 @@ cheaper where the profile of the 1M-response bench showed the time going:
 - NPS sums three class counts (promoters, passives, detractors) instead of eleven answer points
   (metrics.kpi_values.nps_parts reads either form): a quarter of the aggregates to compute,
   decode and turn into a value;
-- a current and a comparison window come from one scan with a filtered sum per window.
+- the overview's tiles read each rollup once by day over both windows (split_parts). Two
+  windows summed apart are two plain aggregates: one scan with a CASE per window and row costs
+  more on PostgreSQL than the second round trip.
 """
 
 from __future__ import annotations
@@ -90,17 +91,11 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _sum(model, columns: list[str], window: tuple[date, date] | None, params: list) -> str:
-    """SUM of the columns' total, over one window's days when given. Counts are cast back to
-    bigint: PostgreSQL's SUM(bigint) is numeric, and decoding Decimals costs more than the query.
-    Float sums (durations) stay floats."""
+def _sum(model, columns: list[str]) -> str:
+    """SUM of the columns' total. Counts are cast back to bigint: PostgreSQL's SUM(bigint) is
+    numeric, and decoding Decimals costs more than the query. Float sums (durations) stay floats."""
     qn = connection.ops.quote_name
-    total = " + ".join(f"d.{qn(column)}" for column in columns)
-    if window is None:
-        sql = f"SUM({total})"
-    else:
-        params += [_day(window[0]), _day(window[1])]
-        sql = f'SUM(CASE WHEN d."day" >= %s AND d."day" <= %s THEN {total} END)'
+    sql = "SUM(" + " + ".join(f"d.{qn(column)}" for column in columns) + ")"
     if model._meta.get_field(columns[0]).get_internal_type() == "BigIntegerField":
         sql = f"CAST({sql} AS bigint)"
     return sql
@@ -124,14 +119,12 @@ def _run(
     group_by: str | None,
     days: list[tuple[date, date]],
     keys: list[str],
-    sums: list[tuple[str, list[str], tuple[date, date] | None]],
-    key_params: list | None = None,
+    sums: list[list[str]],
 ) -> list[tuple]:
-    """SELECT keys..., one SUM per (alias, columns, window) FROM the source rollup WHERE the filter
-    and any of the day ranges GROUP BY the keys. Column and table names come from the models."""
+    """SELECT keys..., one SUM per list of columns FROM the source rollup WHERE the filter and any
+    of the day ranges GROUP BY the keys. Column and table names come from the models."""
     model = read.source_model(definitions[0], filters, group_by)
-    select_params: list = []
-    select = keys + [_sum(model, columns, window, select_params) for _a, columns, window in sums]
+    select = keys + [_sum(model, columns) for columns in sums]
     where, where_params = _where(definitions[0], filters, model)
     ranges = " OR ".join('(d."day" >= %s AND d."day" <= %s)' for _range in days)
     range_params = [_day(bound) for first_last in days for bound in first_last]
@@ -142,7 +135,7 @@ def _run(
     if keys:
         sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, (key_params or []) + select_params + range_params + where_params)
+        cursor.execute(sql, range_params + where_params)
         return cursor.fetchall()
 
 
@@ -168,7 +161,7 @@ def period_parts(
         group_by,
         [(start, end)],
         keys,
-        [(name, cols, None) for name, cols in columns.items()],
+        list(columns.values()),
     )
     names = list(columns)
     result: dict[Key, dict] = {}
@@ -179,42 +172,6 @@ def period_parts(
         result[(period, group)] = {
             name: (value or 0) for name, value in zip(names, values, strict=True)
         }
-    return result
-
-
-def window_parts(
-    definitions: list[KpiDefinition],
-    windows: list[tuple[date, date]],
-    filters: KpiFilters,
-    group_by: str | None = None,
-) -> dict[int | None, list[dict]]:
-    """Parts per (first day, last day) window, per group id (None without group_by), from one
-    scan with a filtered sum per window and part. A group is listed when any window has rows;
-    without group_by there is always one entry."""
-    keys = []
-    if group_by is not None:
-        keys.append("d." + connection.ops.quote_name(read.GROUP_COLUMNS[group_by]))
-    columns = part_columns(definitions)
-    rows = _run(
-        definitions,
-        filters,
-        group_by,
-        windows,
-        keys,
-        [(name, cols, window) for window in windows for name, cols in columns.items()],
-    )
-    names = list(columns)
-    result: dict[int | None, list[dict]] = {}
-    for row in rows:
-        group = row[0] if group_by is not None else None
-        values = row[len(keys) :]
-        result[group] = [
-            {
-                name: (values[index * len(names) + position] or 0)
-                for position, name in enumerate(names)
-            }
-            for index in range(len(windows))
-        ]
     return result
 
 
@@ -237,7 +194,7 @@ def split_parts(
         None,
         [current, comparison],
         ['d."day"'],
-        [(name, cols, None) for name, cols in columns.items()],
+        list(columns.values()),
     )
     names = list(columns)
     by_period: dict[date, dict] = {}

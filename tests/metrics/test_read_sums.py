@@ -66,25 +66,6 @@ def test_period_parts_give_the_values_of_the_general_read(org):
     assert checked > 500
 
 
-def test_window_parts_are_each_window_summed_alone(org):
-    end = timezone.localdate()
-    windows = [
-        (end - timedelta(days=20), end),
-        (end - timedelta(days=41), end - timedelta(days=21)),
-    ]
-    for key in SIMPLE_KEYS:
-        definition = KPIS[key]
-        for filters in _filter_sets(org)[:2]:
-            for group_by in (None, "touchpoint"):
-                got = sums.window_parts([definition], windows, filters, group_by)
-                for index, (first, last) in enumerate(windows):
-                    expected = read.simple_parts(definition, first, last, filters, None, group_by)
-                    for (_period, group), parts in expected.items():
-                        assert _values(definition, got[group][index]) == _values(
-                            definition, parts
-                        ), (key, group, index)
-
-
 @pytest.mark.parametrize("key", ["csat", "nps", "frt", "ticket_volume", "response_rate", "backlog"])
 def test_breakdown_change_is_two_breakdowns(org, key):
     end = timezone.localdate()
