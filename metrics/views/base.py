@@ -10,6 +10,7 @@ from functools import wraps
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import redirect, render
@@ -34,6 +35,14 @@ from metrics.filters import (
 from metrics.types import KpiFilters, KpiSummary, KpiValue
 
 PAGE_CACHE_SECONDS = 6 * 3600
+
+
+def page_cache_seconds() -> int:
+    """How long a page's figures stay cached. An entry is dead once the next recompute moves
+    the stamp in its key, so it need not outlive two intervals: kept for hours, every recompute
+    left its predecessor's entries behind in the Redis that also carries the Celery queue
+    (with noeviction), and the F10 soak watched Redis grow without levelling off."""
+    return min(PAGE_CACHE_SECONDS, 2 * int(settings.CX_RECOMPUTE_EVERY) + 60)
 
 
 def _code_stamp() -> str:
@@ -148,7 +157,7 @@ def cached_page(name: str, dash: Dash, build: Callable[[], PageData], *, extra: 
     if data is None:
         data = build()
         data.values["last_computed"] = stamp
-        cache.set(key, data, PAGE_CACHE_SECONDS)
+        cache.set(key, data, page_cache_seconds())
     return data
 
 

@@ -308,6 +308,21 @@ def test_a_cached_page_costs_a_handful_of_queries_until_the_next_recompute(
     assert client.get("/").context["tiles"][0]["n"] > first
 
 
+def test_cached_pages_expire_after_two_recompute_intervals(client, manager, org, settings):
+    from unittest import mock
+
+    from metrics.views import base
+
+    settings.CX_RECOMPUTE_EVERY = 300
+    client.force_login(manager)
+    with mock.patch.object(base.cache, "set", wraps=base.cache.set) as cache_set:
+        client.get("/")
+    page_entries = [c for c in cache_set.call_args_list if c.args[0].startswith("metrics:page:")]
+    assert page_entries and all(c.args[2] == 660 for c in page_entries)
+    settings.CX_RECOMPUTE_EVERY = 86400
+    assert base.page_cache_seconds() == base.PAGE_CACHE_SECONDS
+
+
 def test_filter_options_come_from_the_catalogue(org):
     from metrics.filters import load_options
 
