@@ -30,6 +30,7 @@ from metrics.views.base import (
     kpi_filters_for,
     page_url,
 )
+from metrics.views.trend_table import add_trend
 
 RANK_KPIS = (
     "csat",
@@ -211,32 +212,7 @@ def build_touchpoint_detail(dash: Dash) -> PageData:
     for key in keys:
         definition = kpi_definition(key)
         series = all_series[key]
-        data.figures[key] = charts.figure_json(
-            charts.trend_figure(
-                series.points,
-                label=str(definition.label),
-                unit=definition.unit,
-                key=key,
-                granularity=filters.granularity,
-                decimals=definition.decimals,
-                height=280,
-                link=lambda point, definition=definition: drill_url(
-                    definition,
-                    filters,
-                    point.period_start,
-                    period_end(point.period_start, filters.granularity, filters.end),
-                ),
-            )
-        )
-        data.tables[key] = Table(
-            name=key,
-            title=str(definition.label),
-            columns=["period_start", "value", "n", "ci_low", "ci_high", "median", "p90"],
-            rows=[
-                [p.period_start, p.value, p.n, p.ci_low, p.ci_high, p.median, p.p90]
-                for p in series.points
-            ],
-        )
+        add_trend(data, key, filters, series, height=280)
         if key in SURVEY_TRENDS and any(p.n for p in series.points):
             data.values["has_survey_data"] = True
         if key == "nps":
