@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 import plotly.graph_objects as go
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 DISAGREEMENT = 1.0  # designed vs measured emotion points apart before a stage is flagged
@@ -115,5 +116,10 @@ def funnel_figure(stages: list[tuple[str, int]]) -> go.Figure:
 
 
 def figure_data(figure: go.Figure) -> dict:
-    """A JSON-ready dict for json_script (numpy values become plain numbers)."""
-    return json.loads(figure.to_json())
+    """A JSON-ready dict for json_script (numpy values become plain numbers), with the reader's
+    decimal and thousands marks for the numbers Plotly writes itself (hovers, funnel values)."""
+    data = json.loads(figure.to_json())
+    data.setdefault("layout", {})["separators"] = formats.get_format(
+        "DECIMAL_SEPARATOR"
+    ) + formats.get_format("THOUSAND_SEPARATOR")
+    return data

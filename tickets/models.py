@@ -14,9 +14,28 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Channel, Customer, Department, Touchpoint
+
+# Names tickets/migrations/0003_default_calendar_and_sla.py stores in English. They are
+# translated when shown, never rewritten: the rows stay the same whatever the reader's language.
+STORED_NAMES = frozenset(
+    [
+        gettext_noop("Office hours"),
+        gettext_noop("Urgent priority"),
+        gettext_noop("High priority"),
+        gettext_noop("Normal priority"),
+        gettext_noop("Low priority"),
+    ]
+)
+
+
+def stored_name_display(name: str) -> str:
+    """A calendar or SLA policy name in the reader's language when the installation created it;
+    a name someone typed is shown as typed."""
+    return gettext(name) if name in STORED_NAMES else name
 
 
 class Priority(models.TextChoices):
@@ -50,7 +69,7 @@ class BusinessCalendar(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return stored_name_display(self.name)
 
 
 WEEKDAYS = [
@@ -130,7 +149,7 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return stored_name_display(self.name)
 
 
 class Category(models.Model):

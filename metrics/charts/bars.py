@@ -15,6 +15,7 @@ from metrics.charts.base import (
     colour_for,
     esc,
     fmt,
+    number,
     plot_figure,
     plot_trace,
 )
@@ -45,7 +46,7 @@ def bar_figure(
     values = [bar.value for bar in bars]
     hovers = [
         f"<b>{esc(bar.label)}</b><br>{esc(label)}: {esc(fmt(bar.value, unit, decimals))}"
-        + (f"<br>n = {bar.n:,}" if bar.n is not None else "")
+        + (f"<br>n = {number(bar.n)}" if bar.n is not None else "")
         + (f"<br>{esc(bar.extra)}" if bar.extra else "")
         for bar in bars
     ]
@@ -96,7 +97,7 @@ def grouped_bar_figure(
                 hovertext=[
                     f"<b>{esc(category)}</b><br>{esc(series_name)}: "
                     f"{esc(fmt(value, unit, decimals))}"
-                    + (f"<br>n = {ns[position]:,}" if ns else "")
+                    + (f"<br>n = {number(ns[position])}" if ns else "")
                     for position, (category, value) in enumerate(
                         zip(categories, values, strict=True)
                     )
@@ -126,14 +127,15 @@ def funnel_figure(stages: Sequence[FunnelStage], *, title: str = "") -> dict:
     hovers = []
     for stage in stages:
         text = f"<b>{esc(stage.label)}</b><br>" + _("%(count)s customers") % {
-            "count": f"{stage.customers:,}"
+            "count": number(stage.customers)
         }
         if stage.conversion is not None:
             text += (
                 "<br>"
-                + _("%(share)s go on to the next stage") % {"share": f"{stage.conversion:.1f}%"}
+                + _("%(share)s go on to the next stage")
+                % {"share": number(stage.conversion, 1) + "%"}
                 + "<br>"
-                + _("%(share)s drop off") % {"share": f"{100 - stage.conversion:.1f}%"}
+                + _("%(share)s drop off") % {"share": number(100 - stage.conversion, 1) + "%"}
             )
         hovers.append(text)
     trace = plot_trace(
@@ -161,7 +163,8 @@ def distribution_figure(
         Bar(
             label=key,
             value=counts.get(key, 0),
-            extra=_("%(share)s of answers") % {"share": f"{100 * counts.get(key, 0) / total:.1f}%"},
+            extra=_("%(share)s of answers")
+            % {"share": number(100 * counts.get(key, 0) / total, 1) + "%"},
         )
         for key in keys
     ]

@@ -22,6 +22,7 @@ from metrics.charts.base import (
     esc,
     fmt,
     is_small,
+    number,
     plot_figure,
     plot_trace,
     value_bounds,
@@ -146,7 +147,8 @@ def nps_mix_figure(
                 f"<b>{esc(names[group])}</b> · "
                 f"{esc(_period_label(point.period_start, granularity))}<br>"
                 + (
-                    f"{share:.1f}% ({count:,} of {point.n:,})"
+                    _("%(share)s%% (%(count)s of %(n)s)")
+                    % {"share": number(share, 1), "count": number(count), "n": number(point.n)}
                     if share is not None
                     else _("no data")
                 )

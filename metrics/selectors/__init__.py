@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from journeys.models import Channel, Persona, Stage, Touchpoint
+from journeys.models import Channel, Persona, Stage, Touchpoint, channel_display_name
 from metrics import stats
 from metrics.kpis import KPIS, KpiDefinition, get_kpi
 from metrics.models import AnswerDaily, FillState
@@ -128,6 +128,9 @@ def _group_labels(group_by: str, ids) -> dict[int, tuple[str, str]]:
         row[0]: (row[1], row[2])
         for row in model.objects.filter(id__in=ids).values_list("id", "slug", "name")
     }
+    if group_by == "channel":
+        # The channels the installation created are shown in the reader's language.
+        labels = {pk: (slug, channel_display_name(name)) for pk, (slug, name) in labels.items()}
     labels.setdefault(0, ("none", _("Not set")))
     return labels
 

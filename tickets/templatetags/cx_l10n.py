@@ -14,20 +14,10 @@ from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from journeys.models import channel_display_name
+from journeys.services.documents import KPI_LABELS
+from tickets.models import STORED_NAMES
 
 register = template.Library()
-
-# Names tickets/migrations/0003_default_calendar_and_sla.py stores in English. They are
-# translated when shown, never rewritten: the rows stay the same whatever the reader's language.
-STORED_NAMES = frozenset(
-    [
-        gettext_noop("Office hours"),
-        gettext_noop("Urgent priority"),
-        gettext_noop("High priority"),
-        gettext_noop("Normal priority"),
-        gettext_noop("Low priority"),
-    ]
-)
 
 # The texts of Plotly's (7.x) mode bar and messages that these pages can show; Plotly looks them
 # up in the locale's dictionary by their English text.
@@ -66,11 +56,11 @@ def display_name(value) -> str:
 
 @register.filter
 def kpi_label(key: str) -> str:
-    """A KPI's label ("Net Promoter Score") for its key ("nps"); an unknown key as it is."""
-    from metrics.kpis import KPIS  # metrics sits above journeys and tickets
-
-    definition = KPIS.get(key or "")
-    return str(definition.label) if definition else (key or "")
+    """An opportunity KPI's label ("Net Promoter Score") for its key ("nps"); an unknown key as it
+    is. journeys keeps these names (tests check them equal to metrics' registry), so this library
+    never reaches up into metrics."""
+    label = KPI_LABELS.get(key or "")
+    return str(label) if label is not None else (key or "")
 
 
 _D3 = {"d": "%d", "j": "%-d", "m": "%m", "n": "%-m", "Y": "%Y", "y": "%y", "H": "%H", "G": "%-H"}
