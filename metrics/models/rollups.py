@@ -225,6 +225,30 @@ class ResolutionDaily(TicketDims):
         constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="resolution_daily_key")]
 
 
+class ResolutionDayTouchpoint(Rollup):
+    """ResolutionDaily summed over channel, persona, category and priority, for reads without
+    those filters or groupings (the overview's resolution tiles read 180 days of it)."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    resolved = _count()
+    reopened = _count()
+    res_n = _count()
+    res_sum = _sum()
+    res_sumsq = _sum()
+    resb_n = _count()
+    resb_sum = _sum()
+    resb_sumsq = _sum()
+
+    class Meta:
+        db_table = "metrics_resolution_day_touchpoint"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id"], name="resolution_day_touchpoint_key"
+            )
+        ]
+
+
 class TimeHistogram(TicketDims):
     """Log-spaced histogram buckets of ticket durations (stats.bucket_of), for medians and p90."""
 
@@ -287,6 +311,24 @@ class InvitationDaily(Rollup):
             models.UniqueConstraint(
                 fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
                 name="invitation_daily_key",
+            )
+        ]
+
+
+class InvitationDayTouchpoint(Rollup):
+    """InvitationDaily summed over channel, persona and language (a language filter reads the
+    fine table), for the response-rate reads of the overview and the API."""
+
+    day = models.DateField()
+    touchpoint_id = _dim()
+    sent = _count()
+    responded = _count()
+
+    class Meta:
+        db_table = "metrics_invitation_day_touchpoint"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "touchpoint_id"], name="invitation_day_touchpoint_key"
             )
         ]
 

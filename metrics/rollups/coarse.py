@@ -21,6 +21,8 @@ COARSE_KEY = ("day", "touchpoint_id")
 COARSE = {
     m.ResponseDaily: m.ResponseDayTouchpoint,
     m.TicketDaily: m.TicketDayTouchpoint,
+    m.ResolutionDaily: m.ResolutionDayTouchpoint,
+    m.InvitationDaily: m.InvitationDayTouchpoint,
 }
 
 

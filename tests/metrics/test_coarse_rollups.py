@@ -10,7 +10,16 @@ from django.db.models import Sum
 
 from journeys.models import Channel
 from metrics import selectors, services
-from metrics.models import ResponseDaily, ResponseDayTouchpoint, TicketDaily, TicketDayTouchpoint
+from metrics.models import (
+    InvitationDaily,
+    InvitationDayTouchpoint,
+    ResolutionDaily,
+    ResolutionDayTouchpoint,
+    ResponseDaily,
+    ResponseDayTouchpoint,
+    TicketDaily,
+    TicketDayTouchpoint,
+)
 from metrics.rollups import coarse, read
 from metrics.types import KpiFilters
 from surveys.models import Response
@@ -53,8 +62,29 @@ def world():
             category=categories[(index // 2) % 2],
             priority=("normal", "high")[index % 2],
             frt_seconds=60.0 * (index + 1),
+            **_resolved(index, moment),
+        )
+        mf.make_invitation(
+            survey,
+            moment,
+            status=("sent", "responded")[index % 2],
+            channel=channels[(index // 2) % 2],
+            language=("en", "id", "")[index % 3],
         )
     return touchpoints, customers
+
+
+def _resolved(index: int, moment) -> dict:
+    """Two tickets in three resolved, some after a reopen, so the resolution rollups fill."""
+    if index % 3 == 2:
+        return {}
+    return {
+        "status": "resolved",
+        "resolved_at": moment + timedelta(hours=2 + index),
+        "resolution_seconds": 3600.0 * (2 + index),
+        "resolution_business_seconds": 1800.0 * (2 + index),
+        "reopened_count": 1 if index % 4 == 0 else 0,
+    }
 
 
 def fine_summed(fine, coarse_model) -> list[tuple]:
@@ -79,6 +109,8 @@ def test_a_full_recompute_fills_the_day_touchpoint_rollups_with_the_fine_rows_su
     services.recompute(full=True)
     assert ResponseDaily.objects.count() > ResponseDayTouchpoint.objects.count() > 0
     assert TicketDaily.objects.count() > TicketDayTouchpoint.objects.count() > 0
+    assert ResolutionDaily.objects.count() > ResolutionDayTouchpoint.objects.count() > 0
+    assert InvitationDaily.objects.count() > InvitationDayTouchpoint.objects.count() > 0
     assert_coarse_is_fine_summed()
 
 
@@ -135,7 +167,20 @@ def test_reads_choose_the_day_touchpoint_rollup_only_without_finer_filters_or_gr
     assert read.source_model(KPIS["reopen_rate"], KpiFilters(), None) is not TicketDayTouchpoint
 
 
-KEYS = ["nps", "csat", "csat_mean", "ces", "ticket_volume", "fcr", "sla_breach_rate", "frt"]
+KEYS = [
+    "nps",
+    "csat",
+    "csat_mean",
+    "ces",
+    "ticket_volume",
+    "fcr",
+    "sla_breach_rate",
+    "frt",
+    "resolution_time",
+    "resolution_time_business",
+    "reopen_rate",
+    "response_rate",
+]
 
 
 def _reads(journey: str | None = None) -> list:
