@@ -8,6 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Touchpoint
+from metrics.models.coarse import (  # noqa: F401 - the app's models live in one namespace
+    InvitationDayTouchpoint,
+    ResolutionDayTouchpoint,
+    ResponseDayTouchpoint,
+    TicketDayTouchpoint,
+)
 from metrics.models.rollups import (  # noqa: F401 - the app's models live in one namespace
     CES_POINTS,
     CSAT5_POINTS,
@@ -20,16 +26,12 @@ from metrics.models.rollups import (  # noqa: F401 - the app's models live in on
     FillState,
     FollowUpDaily,
     InvitationDaily,
-    InvitationDayTouchpoint,
     ResolutionDaily,
-    ResolutionDayTouchpoint,
     ResponseDaily,
-    ResponseDayTouchpoint,
     Rollup,
     SourceDayCount,
     StageDay,
     TicketDaily,
-    TicketDayTouchpoint,
     TicketDims,
     TimeHistogram,
 )

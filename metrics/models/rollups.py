@@ -68,33 +68,6 @@ class ResponseDaily(Rollup):
         ]
 
 
-class ResponseDayTouchpoint(Rollup):
-    """ResponseDaily summed over channel, persona and language: one row per day and touchpoint, so
-    its size stops growing with responses. Reads without those filters or groupings use it
-    (metrics.rollups.coarse fills it from the fine rows in the same transaction)."""
-
-    day = models.DateField()
-    touchpoint_id = _dim()
-    responses = _count()
-    for _p in NPS_POINTS:
-        locals()[f"nps_{_p}"] = _count()
-    for _p in CSAT5_POINTS:
-        locals()[f"csat5_{_p}"] = _count()
-    for _p in CSAT7_POINTS:
-        locals()[f"csat7_{_p}"] = _count()
-    for _p in CES_POINTS:
-        locals()[f"ces_{_p}"] = _count()
-    del _p
-
-    class Meta:
-        db_table = "metrics_response_day_touchpoint"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "touchpoint_id"], name="response_day_touchpoint_key"
-            )
-        ]
-
-
 class FollowUpDaily(Rollup):
     """Closed loop by the response's day: follow-ups triggered and answered in time."""
 
@@ -182,32 +155,6 @@ class TicketDaily(TicketDims):
         constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="ticket_daily_key")]
 
 
-class TicketDayTouchpoint(Rollup):
-    """TicketDaily summed over channel, persona, category and priority (one row per day and
-    touchpoint), for reads without those filters or groupings."""
-
-    day = models.DateField()
-    touchpoint_id = _dim()
-    created = _count()
-    fcr = _count()
-    sla_total = _count()
-    sla_breached = _count()
-    frt_n = _count()
-    frt_sum = _sum()
-    frt_sumsq = _sum()
-    frtb_n = _count()
-    frtb_sum = _sum()
-    frtb_sumsq = _sum()
-
-    class Meta:
-        db_table = "metrics_ticket_day_touchpoint"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "touchpoint_id"], name="ticket_day_touchpoint_key"
-            )
-        ]
-
-
 class ResolutionDaily(TicketDims):
     """Tickets by the local day of their last resolution: resolution-time parts and reopens."""
 
@@ -223,30 +170,6 @@ class ResolutionDaily(TicketDims):
     class Meta:
         db_table = "metrics_resolution_daily"
         constraints = [models.UniqueConstraint(fields=TicketDims.KEY, name="resolution_daily_key")]
-
-
-class ResolutionDayTouchpoint(Rollup):
-    """ResolutionDaily summed over channel, persona, category and priority, for reads without
-    those filters or groupings (the overview's resolution tiles read 180 days of it)."""
-
-    day = models.DateField()
-    touchpoint_id = _dim()
-    resolved = _count()
-    reopened = _count()
-    res_n = _count()
-    res_sum = _sum()
-    res_sumsq = _sum()
-    resb_n = _count()
-    resb_sum = _sum()
-    resb_sumsq = _sum()
-
-    class Meta:
-        db_table = "metrics_resolution_day_touchpoint"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "touchpoint_id"], name="resolution_day_touchpoint_key"
-            )
-        ]
 
 
 class TimeHistogram(TicketDims):
@@ -311,24 +234,6 @@ class InvitationDaily(Rollup):
             models.UniqueConstraint(
                 fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
                 name="invitation_daily_key",
-            )
-        ]
-
-
-class InvitationDayTouchpoint(Rollup):
-    """InvitationDaily summed over channel, persona and language (a language filter reads the
-    fine table), for the response-rate reads of the overview and the API."""
-
-    day = models.DateField()
-    touchpoint_id = _dim()
-    sent = _count()
-    responded = _count()
-
-    class Meta:
-        db_table = "metrics_invitation_day_touchpoint"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "touchpoint_id"], name="invitation_day_touchpoint_key"
             )
         ]
 
