@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from surveys.models import Question, Survey
-from surveys.services.responses import MAX_COMMENT
+from surveys.services.answers import MAX_COMMENT
 
 
 def _scale(question: Question) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from surveys.services.answers import AnswersInvalid, clean_answers
 from surveys.services.followups import (
     follow_up_for_response,
     follow_up_for_response_id,
@@ -27,9 +28,7 @@ from surveys.services.invitations import (
 from surveys.services.response_batches import ResponseBatchError, responses_submit_batch
 from surveys.services.responses import (
     AlreadyAnswered,
-    AnswersInvalid,
     InvitationNotFound,
-    clean_answers,
     invitation_resolve,
     response_submit,
     survey_open_check,

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Channel, Customer
 from surveys.models import Answer, Response, Survey
+from surveys.services.answers import AnswersInvalid
 from surveys.services.responses import (
     AlreadyAnswered,
-    AnswersInvalid,
     InvitationNotFound,
     Lookups,
     Prepared,
