@@ -70,6 +70,19 @@ def _seed_rows_for_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _one_throttle_window(monkeypatch):
+    """The public-survey throttle counts in fixed windows of wall-clock time; a test that sends
+    its budget plus one would see the budget renewed if a window boundary fell in the middle of
+    its loop (it did, on a loaded CI machine). Each test runs inside one window."""
+    from types import SimpleNamespace
+
+    from surveys.services import throttle
+
+    now = time.time()
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(settings):
     """Each test gets an empty in-process cache: throttle counters and cached figures never leak
     between tests, and clearing it never flushes a Redis database a worker's queue lives in.
