@@ -322,6 +322,9 @@ CX_CONTACT_FREQUENCY_DAYS = env_int("CX_CONTACT_FREQUENCY_DAYS", 30)
 CX_ALERT_EMAILS = os.environ.get("CX_ALERT_EMAILS", "")
 # PostgreSQL work_mem for the recompute transaction.
 CX_RECOMPUTE_WORK_MEM = os.environ.get("CX_RECOMPUTE_WORK_MEM", "512MB")
+# Connections a full rebuild on PostgreSQL builds the rollups with (metrics.rollups.parallel);
+# 0 = one per CPU, at most 4; 1 = the serial rebuild.
+CX_RECOMPUTE_WORKERS = env_int("CX_RECOMPUTE_WORKERS", 0)
 
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

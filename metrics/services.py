@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from journeys.models import Customer, JourneyEvent
 from metrics.models import FillState, KpiTarget, SourceDayCount
-from metrics.rollups import build
+from metrics.rollups import build, sql
 from metrics.rollups.replace import rebuild
 from surveys.models import FollowUp, Invitation, Response
 from tickets.models import StatusChange, Ticket
@@ -75,14 +74,7 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            # Big GROUP BYs spill to disk at the default 4 MB, and below ~512 MB the planner sorts
-            # the million-group ones (responses, answers) where a hash aggregate takes half the
-            # time (INSERT … SELECT runs without parallel workers); this transaction only.
-            work_mem = str(getattr(settings, "CX_RECOMPUTE_WORK_MEM", "512MB"))
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
-            # The rollup statements are planned as expensive, so JIT would compile every one of
-            # them (tens of statements per run) for scans that finish before the compile pays off.
-            cursor.execute("SELECT set_config('jit', 'off', true)")
+            sql.tune_session(cursor)
         return
     # Elsewhere a write to the lock row takes the database's write lock (SQLite) or a row lock.
     state, _ = FillState.objects.select_for_update().get_or_create(source="lock")

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Q, UniqueConstraint
 
 from metrics.models import TimeHistogram
-from metrics.rollups import build, day_runs, sql, utc_ranges
+from metrics.rollups import build, day_runs, parallel, sql, utc_ranges
 from metrics.rollups.coarse import COARSE, refresh_coarse
 
 
@@ -84,20 +84,25 @@ def _run_builders(ranges, progress: Callable[[str], None] | None) -> None:
 
 
 def rebuild(days: list[date] | None, progress: Callable[[str], None] | None = None) -> None:
-    _replace_fine(days, progress)
+    fine_analyzed = parallel.applies(days)
+    if fine_analyzed:
+        parallel.rebuild_all(progress)
+    else:
+        _replace_fine(days, progress)
     # The day × touchpoint sums come from the fine rows just written, in the same transaction.
     refresh_coarse(days)
     if days is None and connection.vendor == "postgresql":
-        _analyze(progress)
+        _analyze(progress, fine=not fine_analyzed)
 
 
-def _analyze(progress: Callable[[str], None] | None) -> None:
+def _analyze(progress: Callable[[str], None] | None, *, fine: bool = True) -> None:
     """Fresh planner statistics for the tables a full rebuild rewrote. Until autovacuum gets to
     them the planner would keep the old (or empty) tables' numbers and estimate a quarter of
-    touchpoint rows as one, choosing nested loops for the dashboards' reads."""
+    touchpoint rows as one, choosing nested loops for the dashboards' reads. (The parallel
+    rebuild has analysed its fine tables already.)"""
     if progress:
         progress("statistics")
-    tables = [model._meta.db_table for model in build.ROLLUP_MODELS]
+    tables = [model._meta.db_table for model in build.ROLLUP_MODELS] if fine else []
     tables += [model._meta.db_table for model in COARSE.values()]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
