@@ -40,9 +40,12 @@ CES_POINTS = tuple(range(1, 8))
 
 class ResponseDaily(Rollup):
     """Survey responses by submitted day: counts per answer point (sums and sums of squares follow
-    exactly from the point counts)."""
+    exactly from the point counts). By survey too: the answer distribution of a survey's NPS, CSAT
+    and CES questions is read from these counts (selectors.answer_distribution), not stored again
+    as answer rows."""
 
     day = models.DateField()
+    survey_id = _dim()
     touchpoint_id = _dim()
     channel_id = _dim()
     persona_id = _dim()
@@ -62,7 +65,14 @@ class ResponseDaily(Rollup):
         db_table = "metrics_response_daily"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "touchpoint_id", "channel_id", "persona_id", "language"],
+                fields=[
+                    "day",
+                    "touchpoint_id",
+                    "survey_id",
+                    "channel_id",
+                    "persona_id",
+                    "language",
+                ],
                 name="response_daily_key",
             )
         ]

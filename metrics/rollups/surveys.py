@@ -65,10 +65,9 @@ RESPONSE_COLUMNS = {
 }
 
 
-# The per-survey response counts one recompute step shares (a temporary table, dropped after).
-SURVEY_PARTS = "rollup_response_survey"
-# Answer values a per-survey part column counts: question type -> [(value, part columns)].
-_SCORE_VALUES: dict[str, list[tuple[str, list[str]]]] = {
+# Answer values of a score question type -> [(value, the ResponseDaily columns that count it)]:
+# the answer distribution of a survey's NPS, CSAT and CES questions is read from those counts.
+SCORE_VALUES: dict[str, list[tuple[str, list[str]]]] = {
     Question.Type.NPS: [(str(p), [f"nps_{p}"]) for p in NPS_POINTS],
     Question.Type.CSAT: [
         (str(p), [f"csat5_{p}"] * (p in CSAT5_POINTS) + [f"csat7_{p}"]) for p in CSAT7_POINTS
@@ -94,9 +93,10 @@ def score_questions() -> dict[int, tuple[str, int]]:
     """{question id: (type, survey id)} for every NPS, CSAT and CES question that is its survey's
     only question of that type: its answers are exactly the response's own score column (the
     surveys services store each response's first NPS, CSAT and CES answer there, and the scale of
-    a question that has answers is fixed), so the rollup counts them from the responses."""
+    a question that has answers is fixed), so they are counted in the response rollup by survey
+    rather than as answer rows."""
     rows = list(
-        Question.objects.filter(type__in=list(_SCORE_VALUES)).values_list("id", "type", "survey_id")
+        Question.objects.filter(type__in=list(SCORE_VALUES)).values_list("id", "type", "survey_id")
     )
     per_survey_type: dict[tuple[int, str], int] = {}
     for _qid, qtype, survey_id in rows:
@@ -108,100 +108,16 @@ def score_questions() -> dict[int, tuple[str, int]]:
     }
 
 
-def _execute(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
 def build_responses(ranges: Ranges) -> None:
-    """Responses and the answer distribution of their scores, from ONE grouped pass over the
-    responses: parts per day × survey × touchpoint × channel × persona × language, every answer
-    point counted, into a temporary table. The response rollup is those parts summed over the
-    surveys; the NPS, CSAT and CES questions of score_questions get their answer counts from the
-    same parts instead of a join of every answer row to its response (that join was the most
-    expensive statement of a full rebuild). Other answers come from the answer rows
-    (build_answers)."""
-    qn = connection.ops.quote_name
-    temp = qn(SURVEY_PARTS)
+    """Responses per day × survey × touchpoint × channel × persona × language, every answer point
+    counted, in one grouped pass. Keyed by survey as well, these counts are also the answer
+    distribution of each survey's score questions (score_questions): storing those again as
+    answer rows was a million-row table and a third of a full rebuild."""
     aggs = _score_aggregates()
-    parts = [a[2:] for a in aggs]
     dims = _response_dims() | {"k_survey": F("survey_id")}
     qs = grouped(Response.objects.filter(in_ranges("submitted_at", ranges)), dims, aggs)
-    sql, params = qs.query.sql_with_params()
-    names = {**RESPONSE_COLUMNS, "survey_id": "k_survey"}
-    select = ", ".join(
-        [f"sub.{qn(alias)} AS {qn(column)}" for column, alias in names.items()]
-        + [f"sub.{qn('a_' + part)} AS {qn(part)}" for part in parts]
-    )
-    _execute(f"DROP TABLE IF EXISTS {temp}")
-    # CREATE TABLE AS, unlike INSERT … SELECT, may use parallel workers for the scan and grouping.
-    _execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {select} FROM ({sql}) sub", params)
-    keys = ", ".join(qn(c) for c in RESPONSE_COLUMNS)
-    sums = ", ".join(f"SUM({qn(part)})" for part in parts)
-    _execute(
-        f"INSERT INTO {target_table(m.ResponseDaily)} ({keys}, "
-        + ", ".join(qn(part) for part in parts)
-        + f") SELECT {keys}, {sums} FROM {temp} GROUP BY {keys}"
-    )
-    _score_answers(temp, score_questions())
-    _execute(f"DROP TABLE {temp}")
-
-
-def _score_answers(temp: str, questions: dict[int, tuple[str, int]]) -> None:
-    """Answer rows of the given score questions from the per-survey parts in `temp`: each parts
-    row is joined to its survey's score questions and keeps the non-zero counts by value."""
-    if not questions:
-        return
-    qn = connection.ops.quote_name
-    kinds = list(_SCORE_VALUES)
-    # Integers only (ids and kind numbers): literal SQL, no quoting concerns.
-    mapping = ", ".join(
-        f"({int(survey_id)}, {int(qid)}, {kinds.index(qtype)})"
-        for qid, (qtype, survey_id) in sorted(questions.items())
-    )
-    keys = ", ".join(qn(c) for c in RESPONSE_COLUMNS)
-    s_keys = ", ".join(f"s.{qn(c)}" for c in RESPONSE_COLUMNS)
-    head = (
-        f"WITH q (survey_id, question_id, kind) AS (VALUES {mapping}) "
-        f"INSERT INTO {target_table(m.AnswerDaily)} "
-        f"({keys}, survey_id, question_id, value, answers) "
-    )
-
-    def count(columns: list[str]) -> str:
-        return " + ".join(f"s.{qn(c)}" for c in columns)
-
-    if connection.vendor == "postgresql":
-        # Each parts row unnests its question's (value, count) pairs: no hashing, no sort.
-        values = " ".join(
-            f"WHEN {i} THEN ARRAY[{', '.join(repr(v) for v, _c in _SCORE_VALUES[kind])}]"
-            for i, kind in enumerate(kinds)
-        )
-        counts = " ".join(
-            f"WHEN {i} THEN ARRAY[{', '.join(count(c) for _v, c in _SCORE_VALUES[kind])}]"
-            for i, kind in enumerate(kinds)
-        )
-        _execute(
-            head
-            + f"""
-            SELECT {s_keys}, s.survey_id, q.question_id, u.value, u.answers
-            FROM {temp} s
-            JOIN q ON q.survey_id = s.survey_id
-            CROSS JOIN LATERAL unnest(
-                CASE q.kind {values} END::varchar[], CASE q.kind {counts} END
-            ) AS u(value, answers)
-            WHERE u.answers > 0
-            """
-        )
-        return
-    selects = []
-    for i, kind in enumerate(kinds):
-        for value, columns in _SCORE_VALUES[kind]:
-            selects.append(
-                f"SELECT {s_keys}, s.survey_id, q.question_id, '{int(value)}', {count(columns)} "
-                f"FROM {temp} s JOIN q ON q.survey_id = s.survey_id "
-                f"WHERE q.kind = {i} AND {count(columns)} > 0"
-            )
-    _execute(head + " UNION ALL ".join(selects))
+    columns = RESPONSE_COLUMNS | {"survey_id": "k_survey"} | {a[2:]: a for a in aggs}
+    insert_select(m.ResponseDaily, qs, columns)
 
 
 def build_followups(ranges: Ranges) -> None:
@@ -230,7 +146,7 @@ def build_answers(ranges: Ranges) -> None:
     )
     # Score questions are counted from the responses' own columns (build_responses); the rest
     # are usually few, and the answer rows are read through their question index.
-    scores = score_questions()
+    scores = score_questions()  # in the response rollup
     questions = [
         qid
         for qid in Question.objects.exclude(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from journeys.models import Channel, Persona, Stage, Touchpoint, channel_display_name
 from metrics import stats
 from metrics.kpis import KPIS, KpiDefinition, get_kpi
-from metrics.models import AnswerDaily, FillState
+from metrics.models import FillState
 from metrics.rollups import read
 from metrics.selectors import sums
 from metrics.types import (
@@ -25,7 +25,6 @@ from metrics.types import (
     KpiSummary,
     KpiValue,
 )
-from surveys.models import Question, Survey
 from tickets.models import Category
 
 MAX_RANGE_DAYS = 5 * 366
@@ -285,40 +284,13 @@ def kpi_breakdown(
     return rows
 
 
-def answer_distribution(
-    *,
-    start: date,
-    end: date,
-    filters: KpiFilters = KpiFilters(),  # noqa: B008
-    survey: str | None = None,
-) -> dict[str, dict[str, int]]:
-    _check_range(start, end)
-    qs = AnswerDaily.objects.filter(
-        read.filter_q(KPIS["nps"], filters), day__gte=start, day__lte=end
-    )
-    if survey:
-        qs = qs.filter(survey_id=read._slug_id(Survey, survey, "survey"))
-    from django.db.models import Sum
-
-    rows = qs.values("question_id", "value").annotate(count=Sum("answers")).order_by()
-    rows = list(rows)
-    keys = dict(
-        Question.objects.filter(id__in={r["question_id"] for r in rows}).values_list("id", "key")
-    )
-    result: dict[str, dict[str, int]] = {}
-    for row in rows:
-        question_key = keys.get(row["question_id"], str(row["question_id"]))
-        bucket = result.setdefault(question_key, {})
-        bucket[row["value"]] = bucket.get(row["value"], 0) + int(row["count"])
-    return result
-
-
 def last_computed() -> datetime | None:
     state = FillState.objects.filter(source="all").first()
     return state.last_computed if state else None
 
 
 # At the end: the batched read builds on the helpers above.
+from metrics.selectors.answers import answer_distribution  # noqa: E402
 from metrics.selectors.board import kpi_board, kpi_series_many  # noqa: E402
 from metrics.selectors.breakdown import kpi_breakdown_change  # noqa: E402
 

@@ -1,19 +1,21 @@
-"""The answer rollup counts NPS, CSAT and CES answers from the responses' own score columns (one
-pass over the responses instead of a join of every answer to its response). For responses stored
-by the surveys services the rollup must equal the plain count of the answer rows, including a
-survey with two questions of one type (those come from the answer rows) and skipped questions."""
+"""NPS, CSAT and CES answers are counted from the responses' own score columns, by survey in the
+response rollup (one pass over the responses instead of a join of every answer to its response,
+and no answer rows stored for them). For responses stored by the surveys services the answer
+distribution must equal the plain count of the answer rows, including a survey with two questions
+of one type (those come from the answer rows) and skipped questions."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
 
-from metrics import services
+from metrics import selectors, services
 from metrics.models import AnswerDaily, ResponseDaily
-from metrics.rollups import org_zone
 from metrics.rollups.surveys import score_questions
 from surveys.models import Answer, Question
 from surveys.services import response_submit
@@ -23,28 +25,34 @@ from tests.metrics import factories as mf
 pytestmark = pytest.mark.django_db
 
 
-def _answer_rows_counted_from_answers() -> Counter:
+def _counted_from_answer_rows(survey) -> Counter:
     value = Coalesce(
         Cast("number", output_field=CharField()),
         NullIf(F("text"), Value("")),
         output_field=CharField(),
     )
     rows = (
-        Answer.objects.exclude(question__type__in=["text", "multi_choice"])
-        .annotate(v=value, d=TruncDate("response__submitted_at", tzinfo=org_zone()))
+        Answer.objects.filter(question__survey=survey)
+        .exclude(question__type__in=["text", "multi_choice"])
+        .annotate(v=value)
         .filter(v__isnull=False)
-        .values_list("d", "question_id", "response__touchpoint_id", "v")
+        .values_list("question__key", "v")
     )
     return Counter(rows)
 
 
-def _answer_rollup() -> Counter:
-    counts: Counter = Counter()
-    for row in AnswerDaily.objects.values_list(
-        "day", "question_id", "touchpoint_id", "value", "answers"
-    ):
-        counts[row[:4]] += row[4]
-    return counts
+def _read_from_rollups(survey) -> Counter:
+    today = timezone.localdate()
+    distribution = selectors.answer_distribution(
+        start=today - timedelta(days=1), end=today + timedelta(days=1), survey=survey.slug
+    )
+    return Counter(
+        {(key, value): n for key, values in distribution.items() for value, n in values.items()}
+    )
+
+
+def _agrees(*surveys) -> bool:
+    return all(_read_from_rollups(s) == _counted_from_answer_rows(s) for s in surveys)
 
 
 def test_score_answers_from_responses_equal_the_answer_rows():
@@ -83,11 +91,13 @@ def test_score_answers_from_responses_equal_the_answer_rows():
     assert not Question.objects.filter(pk__in=scores, survey=two, type="nps").exists()
 
     services.recompute(full=True)
-    assert _answer_rollup() == _answer_rows_counted_from_answers()
+    assert _agrees(one, two)
+    # Score answers live in the response rollup (by survey), not as answer rows.
+    assert not AnswerDaily.objects.filter(question_id__in=scores).exists()
     assert sum(ResponseDaily.objects.values_list("responses", flat=True)) == 42
 
     # The incremental path (merge on PostgreSQL, delete + insert elsewhere) agrees as well.
     response_submit(survey=one, answers={"nps": 3, "csat": 2, "ces": 4}, user=user)
     response_submit(survey=two, answers={"nps": 8, "nps_staff": 8}, user=user)
     services.recompute()
-    assert _answer_rollup() == _answer_rows_counted_from_answers()
+    assert _agrees(one, two)
