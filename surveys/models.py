@@ -118,9 +118,12 @@ class Invitation(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invitations")
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    # Unique by a constraint (Meta), not unique=True: that would add a second, text-pattern index
+    # for LIKE searches nobody makes on a random token, paid at a random spot on every insert.
+    token = models.CharField(max_length=64, default=new_invitation_token)
+    # Like the response's: no read filters on the channel alone; PROTECT deletes are rare.
     channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     language = models.CharField(max_length=10, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -138,6 +141,7 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(fields=["token"], name="invitation_token_unique"),
             # A ticket gets at most one post-resolution CSAT invitation that is still alive.
             models.UniqueConstraint(
                 fields=["ticket"],

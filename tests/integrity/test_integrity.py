@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from journeys.models import Customer
-from surveys.models import Answer, Response, Survey
+from surveys.models import Answer, Invitation, Response, Survey
 from tests import factories
 from tests.surveys.factories import make_invitation, make_survey
 from tests.tickets.factories import make_ticket
@@ -182,6 +182,7 @@ EXPECTED_CONSTRAINTS = {
     "response_ces_range",
     "answer_once_per_question",
     "one_live_invitation_per_ticket",
+    "invitation_token_unique",
     "customer_churn_after_active",
     "stage_slug_unique_in_journey",
     "stage_touchpoint_unique",
@@ -212,3 +213,20 @@ def test_key_constraints_exist_in_postgresql():
             "WHERE t.relname = 'journeys_customer' AND c.contype = 'u'"
         )
         assert cursor.fetchone()[0] >= 1, "journeys_customer.external_id is unique"
+        # The token is unique by constraint: no LIKE-pattern twin index to keep on every insert.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'surveys_invitation' "
+            "AND indexdef LIKE '%%pattern_ops%%'"
+        )
+        assert cursor.fetchall() == []
+
+
+def test_two_invitations_cannot_share_a_token():
+    survey = make_survey(slug="token-check")
+    first = make_invitation(survey=survey, deliver=False)
+    second = make_invitation(
+        survey=survey, customer=factories.make_customer(email="other@example.com"), deliver=False
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.filter(pk=second.pk).update(token=first.token)
+    assert Invitation.objects.get(pk=second.pk).token != first.token
