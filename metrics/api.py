@@ -22,6 +22,8 @@ from journeys.models import Channel, Journey, Persona, Touchpoint
 from metrics import selectors
 from metrics.kpis import KPIS, KpiDefinition
 from metrics.models import KpiAlert
+from metrics.renderers import RENDERER_CLASSES
+from metrics.selectors import series_rows
 from metrics.types import GRANULARITIES, KpiFilters, KpiPoint, KpiValue
 
 CanReadKpis = has_perms("metrics.view_kpis")
@@ -184,6 +186,7 @@ def _value(definition: KpiDefinition, value: KpiValue) -> dict:
 
 class KpiBase(APIView):
     permission_classes = [CanReadKpis]
+    renderer_classes = RENDERER_CLASSES  # orjson: 2 ms of a 520-point series (metrics.renderers)
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "kpi"
 
@@ -239,18 +242,31 @@ class KpiSeriesApi(KpiBase):
     def get(self, request, key: str):
         definition = _definition(key)
         args = parse_request(request.query_params, definition, SERIES_PARAMS)
+        body: dict = {
+            "kpi": key,
+            "unit": definition.unit,
+            "granularity": args["granularity"],
+            "start": args["start"],
+            "end": args["end"],
+        }
+        if series_rows.applies(definition):
+            # Simple KPIs: response rows straight from the query (metrics.selectors.series_rows).
+            try:
+                points, groups = series_rows.series_rows(definition, **args)
+            except ValueError as error:
+                raise ValidationError({"detail": str(error)}) from None
+            body["last_computed"] = selectors.last_computed()
+            if groups is None:
+                body["points"] = points
+            else:
+                body["group_by"] = args["group_by"]
+                body["groups"] = groups
+            return Response(body)
         try:
             series = selectors.kpi_series(key=key, **args)
         except ValueError as error:
             raise ValidationError({"detail": str(error)}) from None
-        body: dict = {
-            "kpi": key,
-            "unit": definition.unit,
-            "granularity": series.granularity,
-            "start": series.start,
-            "end": series.end,
-            "last_computed": selectors.last_computed(),
-        }
+        body["last_computed"] = selectors.last_computed()
         if series.groups is None:
             body["points"] = [_point(definition, p) for p in series.points]
         else:
