@@ -182,7 +182,7 @@ def kpi_series_many(
         for definition in batch:
             histograms: dict = {}
             if definition.histogram_measure is not None:
-                histograms = read.histogram_parts(
+                histograms = sums.histogram_parts(
                     definition, start, end, filters, granularity, None
                 )
             points = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from metrics.kpis import get_kpi
-from metrics.rollups import read
 from metrics.selectors import (
     _check_group_by,
     _check_range,
@@ -63,7 +62,7 @@ def kpi_breakdown_change(
     histograms: list[dict] = [{}, {}]
     if quantiles and definition.histogram_measure is not None:
         histograms = [
-            read.histogram_parts(definition, first, last, filters, None, group_by)
+            sums.histogram_parts(definition, first, last, filters, None, group_by)
             for first, last in windows
         ]
     labels = _group_labels(group_by, list(by_group))
