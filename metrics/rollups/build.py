@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Value
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, UniqueConstraint, Value
 
 from journeys.models import Customer, JourneyEvent
 from metrics import models as m
@@ -217,6 +217,15 @@ BUILDERS: list[tuple[str, Callable[[Ranges], None]]] = [
     ("events", build_events),
     ("day_counts", build_day_counts),
 ]
+
+
+def unique_key(model) -> list[str]:
+    """The columns of a rollup's unique key: its dimensions."""
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.condition is None:
+            return [model._meta.get_field(name).column for name in constraint.fields]
+    raise LookupError(f"{model.__name__} has no unique key")
+
 
 ROLLUP_MODELS = [
     m.ResponseDaily,

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Q
 
 from metrics.models import TimeHistogram
 from metrics.rollups import build, day_runs, parallel, sql, utc_ranges
@@ -134,13 +134,6 @@ def _replace_fine(days: list[date] | None, progress: Callable[[str], None] | Non
                 cursor.execute(create)
 
 
-def _unique_key(model) -> list[str]:
-    for constraint in model._meta.constraints:
-        if isinstance(constraint, UniqueConstraint) and constraint.condition is None:
-            return [model._meta.get_field(name).column for name in constraint.fields]
-    raise LookupError(f"{model.__name__} has no unique key")
-
-
 def _merge_days(days: list[date], progress: Callable[[str], None] | None) -> None:
     """Redo some days on PostgreSQL by writing only what changed: the builders fill temporary
     copies, then each rollup loses the rows of those days that are no longer produced, gains the
@@ -171,7 +164,7 @@ def _merge_days(days: list[date], progress: Callable[[str], None] | None) -> Non
     with connection.cursor() as cursor:
         for model in build.ROLLUP_MODELS:
             table, temp = qn(model._meta.db_table), qn(staging[model._meta.db_table])
-            key = [qn(c) for c in _unique_key(model)]
+            key = [qn(c) for c in build.unique_key(model)]
             values = [
                 qn(f.column)
                 for f in model._meta.concrete_fields
