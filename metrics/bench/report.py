@@ -29,12 +29,19 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _ratio(figure: Figure) -> str:
+    if figure.ratio is None:
+        return "—"
+    return f"{figure.ratio:.3f}×" + ("*" if figure.db_samples else "")
+
+
 def table(figures: list[Figure]) -> str:
     rows = []
     for figure in figures:
         target = figure.target.describe(figure.unit) if figure.target else ""
         if figure.ratio_target is not None:
-            target = f"{target}; ≤ {figure.ratio_target:g}× raw".lstrip("; ")
+            measured = "its SQL " if figure.db_samples else ""
+            target = f"{target}; {measured}≤ {figure.ratio_target:g}× raw".lstrip("; ")
         result = {True: "PASS", False: "FAIL", None: "info"}[figure.passed]
         if figure.error:
             result = "ERROR"
@@ -45,7 +52,7 @@ def table(figures: list[Figure]) -> str:
                 _number(figure.min, figure.unit),
                 _number(figure.max, figure.unit),
                 _number(figure.baseline, "ms"),
-                "—" if figure.ratio is None else f"{figure.ratio:.3f}×",
+                _ratio(figure),
                 target,
                 result,
             )
@@ -55,6 +62,12 @@ def table(figures: list[Figure]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    for figure in figures:
+        if figure.db_samples and figure.total_ratio is not None:
+            lines.append(
+                f"* {figure.label}: ratio of its SQL time ({_number(figure.db_median, 'ms')} per "
+                f"request) to the raw SQL; the whole page is {figure.total_ratio:.2f}× the raw SQL"
+            )
     for figure in figures:
         if figure.error:
             lines.append(f"! {figure.label}: {figure.error}")

@@ -158,6 +158,14 @@ def test_bench_generates_measures_every_figure_and_compares_equal_numbers(
         assert figure["passed"] in (True, False, None), key
     for key in ("api_series", "api_summary", "overview_page", "touchpoint_page"):
         assert figures[key]["baseline_ms"] > 0 and figures[key]["ratio"] > 0, key
+    # Pages are judged on their SQL time against the raw SQL; the whole page is reported too.
+    for key in ("overview_page", "touchpoint_page"):
+        page = figures[key]
+        assert len(page["db_samples"]) == len(page["samples"]), key
+        assert 0 < page["db_median_ms"] < page["median"], key
+        assert page["ratio"] == pytest.approx(page["db_median_ms"] / page["baseline_ms"]), key
+        assert page["total_ratio"] == pytest.approx(page["median"] / page["baseline_ms"]), key
+    assert figures["api_series"]["ratio"] == figures["api_series"]["total_ratio"]
     # The baseline is only a fair yardstick if it computes the API's very numbers.
     series_check = figures["api_series"]["notes"]["matches_raw_sql"]
     assert series_check["ok"], series_check
