@@ -36,7 +36,9 @@ def coarse_columns(coarse) -> list[str]:
 
 
 def fill_sql(fine, coarse, where: str = "") -> str:
-    """INSERT … SELECT day, touchpoint_id, SUM(…) FROM fine [WHERE …] GROUP BY 1, 2."""
+    """INSERT … SELECT day, touchpoint_id, SUM(…) FROM fine [WHERE …] GROUP BY 1, 2, in day order:
+    a hash aggregate hands its groups out in no order, which scattered a 90-day window's rows over
+    nearly every page of the table; written by day, reads of a window touch a third of them."""
     qn = connection.ops.quote_name
     columns = coarse_columns(coarse)
     names = ", ".join(qn(c) for c in (*COARSE_KEY, *columns))
@@ -44,7 +46,7 @@ def fill_sql(fine, coarse, where: str = "") -> str:
     return (
         f"INSERT INTO {qn(coarse._meta.db_table)} ({names}) "
         f"SELECT {qn('day')}, {qn('touchpoint_id')}, {sums} "
-        f"FROM {qn(fine._meta.db_table)}{where} GROUP BY 1, 2"
+        f"FROM {qn(fine._meta.db_table)}{where} GROUP BY 1, 2 ORDER BY 1, 2"
     )
 
 

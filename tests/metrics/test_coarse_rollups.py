@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from journeys.models import Channel
@@ -112,6 +113,13 @@ def test_a_full_recompute_fills_the_day_touchpoint_rollups_with_the_fine_rows_su
     assert ResolutionDaily.objects.count() > ResolutionDayTouchpoint.objects.count() > 0
     assert InvitationDaily.objects.count() > InvitationDayTouchpoint.objects.count() > 0
     assert_coarse_is_fine_summed()
+    if connection.vendor == "postgresql":
+        # Written in day order, so a window's rows sit on neighbouring pages.
+        for coarse_model in coarse.COARSE.values():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT day FROM {coarse_model._meta.db_table} ORDER BY ctid")
+                days = [row[0] for row in cursor.fetchall()]
+            assert days == sorted(days), coarse_model.__name__
 
 
 def test_an_incremental_recompute_keeps_the_day_touchpoint_rollups_equal_to_the_fine_sums(
