@@ -56,9 +56,10 @@ class Scheduler:
                         return
                     _weight, _order, task = heapq.heappop(self._ready)
                     self._running += 1
-                follow_ups: Iterable = ()
+                follow_ups: list = []
                 try:
-                    follow_ups = self.wrap(task) or ()
+                    # Listed here, so a task returning something else fails as that task.
+                    follow_ups = list(self.wrap(task) or ())
                 except BaseException as error:
                     with self._cond:
                         self._error = self._error or error

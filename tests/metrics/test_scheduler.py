@@ -35,7 +35,16 @@ def test_one_worker_runs_the_heaviest_ready_task_first_and_then_what_it_made_rea
 
 def test_workers_run_side_by_side():
     both = threading.Barrier(2, timeout=5)
-    Scheduler(2, _direct).run([(1.0, both.wait), (1.0, both.wait)])  # deadlocks if serial
+
+    def meet() -> None:
+        both.wait()  # breaks (and raises) if the two never run at once
+
+    Scheduler(2, _direct).run([(1.0, meet), (1.0, meet)])
+
+
+def test_a_task_returning_something_else_than_tasks_fails_the_run():
+    with pytest.raises(TypeError):
+        Scheduler(2, _direct).run([(1.0, lambda: 7), (0.5, lambda: None)])
 
 
 def test_an_error_stops_new_tasks_and_is_raised_after_the_running_ones_finish():
