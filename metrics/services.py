@@ -22,8 +22,9 @@ from django.utils import timezone
 from journeys.models import Customer, JourneyEvent
 from metrics.models import FillState, KpiTarget, SourceDayCount
 from metrics.rollups import build, sql
+from metrics.rollups import surveys as surveys_rollup
 from metrics.rollups.replace import rebuild
-from surveys.models import FollowUp, Invitation, Response
+from surveys.models import Answer, FollowUp, Invitation, Response
 from tickets.models import StatusChange, Ticket
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,16 @@ def _dirty_days(source: Source, state: FillState, now_state: dict) -> set[date]:
     return days
 
 
+def _score_days(questions: set[int]) -> set[date]:
+    """The days holding answers to questions that moved between the answer rollup and the
+    response rollup (a survey got or lost a second NPS question, say): only those days' rows
+    count them in the old place. A new survey's questions have no answers, so no days."""
+    if not questions:
+        return set()
+    answers = Answer.objects.filter(question_id__in=questions)
+    return _distinct_days(answers, "response__submitted_at")
+
+
 def _next_watermark(
     seen: datetime | None, previous: datetime | None, horizon: datetime
 ) -> datetime | None:
@@ -187,21 +198,27 @@ def recompute(
         never_filled = any(
             states[s.name].watermark is None for s in SOURCES if now_states[s.name]["row_count"]
         )
+        scores = surveys_rollup.current_score_questions()
+        stored_scores = surveys_rollup.stored_score_questions()
         days: set[date] | None
-        if full or never_filled:
-            days = None
-            rebuild(None, progress)
-        else:
-            days = set()
-            for source in SOURCES:
-                if states[source.name].watermark is None:
-                    continue
-                days |= _dirty_days(source, states[source.name], now_states[source.name])
-            if since is not None:
-                today = timezone.localdate()
-                days |= {since + timedelta(days=i) for i in range((today - since).days + 1)}
-            if days:
-                rebuild(sorted(days), progress)
+        with surveys_rollup.recompute_scores(scores):
+            if full or never_filled:
+                days = None
+                rebuild(None, progress)
+            else:
+                days = set()
+                for source in SOURCES:
+                    if states[source.name].watermark is None:
+                        continue
+                    days |= _dirty_days(source, states[source.name], now_states[source.name])
+                if since is not None:
+                    today = timezone.localdate()
+                    days |= {since + timedelta(days=i) for i in range((today - since).days + 1)}
+                days |= _score_days(surveys_rollup.changed_score_questions(stored_scores, scores))
+                if days:
+                    rebuild(sorted(days), progress)
+        if days is None or scores != stored_scores:
+            surveys_rollup.store_score_questions(scores)
         for source in SOURCES:
             values = now_states[source.name]
             FillState.objects.filter(source=source.name).update(

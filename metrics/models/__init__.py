@@ -29,6 +29,7 @@ from metrics.models.rollups import (  # noqa: F401 - the app's models live in on
     ResolutionDaily,
     ResponseDaily,
     Rollup,
+    ScoreQuestion,
     SourceDayCount,
     StageDay,
     TicketDaily,

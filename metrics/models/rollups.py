@@ -352,3 +352,21 @@ class FillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.watermark}"
+
+
+class ScoreQuestion(models.Model):
+    """The NPS, CSAT and CES questions whose answers the rollups count from the response rollup
+    (metrics.rollups.surveys.score_questions), as of the last recompute. Readers take this set,
+    not the current questions: a second NPS question added to a survey changes which questions
+    are counted where, and until the recompute has redone their days the rollups still count
+    them the old way."""
+
+    question_id = models.BigIntegerField(primary_key=True)
+    type = models.CharField(max_length=20)
+    survey_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "metrics_score_question"
+
+    def __str__(self) -> str:
+        return f"{self.type} question {self.question_id} of survey {self.survey_id}"

@@ -3,6 +3,9 @@ distributions, each one INSERT … SELECT per statement (metrics.rollups.sql).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
@@ -89,12 +92,16 @@ def _score_aggregates() -> dict:
     return aggs
 
 
-def score_questions() -> dict[int, tuple[str, int]]:
-    """{question id: (type, survey id)} for every NPS, CSAT and CES question that is its survey's
-    only question of that type: its answers are exactly the response's own score column (the
-    surveys services store each response's first NPS, CSAT and CES answer there, and the scale of
-    a question that has answers is fixed), so they are counted in the response rollup by survey
-    rather than as answer rows."""
+ScoreSet = dict[int, tuple[str, int]]  # {question id: (type, survey id)}
+# The set a running recompute builds with (recompute_scores), seen by its builder threads too.
+_pinned: ScoreSet | None = None
+
+
+def current_score_questions() -> ScoreSet:
+    """Every NPS, CSAT and CES question that is its survey's only question of that type: its
+    answers are exactly the response's own score column (the surveys services store each
+    response's first NPS, CSAT and CES answer there, and the scale of a question that has answers
+    is fixed), so they are counted in the response rollup by survey rather than as answer rows."""
     rows = list(
         Question.objects.filter(type__in=list(SCORE_VALUES)).values_list("id", "type", "survey_id")
     )
@@ -106,6 +113,48 @@ def score_questions() -> dict[int, tuple[str, int]]:
         for qid, qtype, survey_id in rows
         if per_survey_type[(survey_id, qtype)] == 1
     }
+
+
+def stored_score_questions() -> ScoreSet:
+    """The set the rollups were built with (metrics.models.ScoreQuestion): what readers use."""
+    return {
+        qid: (qtype, survey_id)
+        for qid, qtype, survey_id in m.ScoreQuestion.objects.values_list(
+            "question_id", "type", "survey_id"
+        )
+    }
+
+
+def score_questions() -> ScoreSet:
+    """The set builders leave out of the answer rows: the running recompute's, else the stored
+    one, so a refresh of some days never mixes two sets."""
+    return _pinned if _pinned is not None else stored_score_questions()
+
+
+def changed_score_questions(old: ScoreSet, new: ScoreSet) -> set[int]:
+    """Questions counted in one place under one set and in the other under the other."""
+    return {qid for qid in old.keys() | new.keys() if old.get(qid) != new.get(qid)}
+
+
+@contextmanager
+def recompute_scores(scores: ScoreSet) -> Iterator[None]:
+    """Build with `scores` for the duration; the caller holds the recompute lock, so no other
+    recompute in this process pins a different set meanwhile."""
+    global _pinned
+    previous, _pinned = _pinned, scores
+    try:
+        yield
+    finally:
+        _pinned = previous
+
+
+def store_score_questions(scores: ScoreSet) -> None:
+    """Record the set a recompute built with, in its transaction (readers switch with the rows)."""
+    m.ScoreQuestion.objects.all().delete()
+    m.ScoreQuestion.objects.bulk_create(
+        m.ScoreQuestion(question_id=qid, type=qtype, survey_id=survey_id)
+        for qid, (qtype, survey_id) in scores.items()
+    )
 
 
 def build_responses(ranges: Ranges) -> None:

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from metrics.kpis import KPIS
 from metrics.models import AnswerDaily, ResponseDaily
 from metrics.rollups import read
-from metrics.rollups.surveys import SCORE_VALUES, score_questions
+from metrics.rollups.surveys import SCORE_VALUES, stored_score_questions
 from metrics.types import KpiFilters
 from surveys.models import Question, Survey
 
@@ -36,7 +36,7 @@ def answer_distribution(
     for row in answers.values("question_id", "value").annotate(n=Sum("answers")).order_by():
         _add(counts, row["question_id"], row["value"], int(row["n"]))
 
-    scores = score_questions()
+    scores = stored_score_questions()  # the set the rollups were built with
     if survey_id is not None:
         scores = {qid: kind for qid, kind in scores.items() if kind[1] == survey_id}
     if scores:

@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from metrics import selectors, services
 from metrics.models import AnswerDaily, ResponseDaily
-from metrics.rollups.surveys import score_questions
+from metrics.rollups.surveys import (
+    changed_score_questions,
+    current_score_questions,
+    stored_score_questions,
+)
 from surveys.models import Answer, Question
 from surveys.services import response_submit
 from tests import factories
@@ -85,12 +89,13 @@ def test_score_answers_from_responses_equal_the_answer_rows():
             else {"nps_staff": 5},
             user=user,
         )
-    scores = score_questions()
+    scores = current_score_questions()
     assert {Question.objects.get(pk=q).survey.slug for q in scores} == {"one", "two"}
     # Survey two has two NPS questions: they are counted from the answer rows.
     assert not Question.objects.filter(pk__in=scores, survey=two, type="nps").exists()
 
     services.recompute(full=True)
+    assert stored_score_questions() == scores
     assert _agrees(one, two)
     # Score answers live in the response rollup (by survey), not as answer rows.
     assert not AnswerDaily.objects.filter(question_id__in=scores).exists()
@@ -101,3 +106,52 @@ def test_score_answers_from_responses_equal_the_answer_rows():
     response_submit(survey=two, answers={"nps": 8, "nps_staff": 8}, user=user)
     services.recompute()
     assert _agrees(one, two)
+
+
+def test_a_second_score_question_moves_its_survey_between_rollups_without_miscounting():
+    """Adding a second NPS question makes the first one's answers answer rows again; deleting the
+    (unanswered) second makes them response counts again. Readers use the set the rollups were
+    built with, so the distribution is right before the next recompute, and the recompute redoes
+    the days holding the moved question's answers, so it is right after (no double count)."""
+    user = factories.make_admin()
+    survey = mf.make_survey(factories.make_touchpoint(slug="checkout"), slug="one")
+    first = mf.make_question(survey, "nps", "nps", required=False)
+    for index in range(11):
+        response_submit(survey=survey, answers={"nps": index}, user=user)
+    services.recompute(full=True)
+    assert _agrees(survey)
+    assert set(stored_score_questions()) == {first.pk}
+
+    second = mf.make_question(survey, "nps_staff", "nps", required=False)
+    assert _agrees(survey)  # before any recompute: still read from the response rollup
+    result = services.recompute()
+    assert result.days  # the days with answers to the first question were redone
+    assert stored_score_questions() == {}
+    assert AnswerDaily.objects.filter(question_id=first.pk).exists()
+    assert _agrees(survey)
+
+    response_submit(survey=survey, answers={"nps": 4}, user=user)
+    services.recompute()
+    assert _agrees(survey)
+
+    second.delete()  # never answered, so the survey editor allows it
+    assert _agrees(survey)
+    services.recompute()
+    assert set(stored_score_questions()) == {first.pk}
+    assert not AnswerDaily.objects.filter(question_id=first.pk).exists()
+    assert _agrees(survey)
+
+
+def test_a_new_survey_does_not_redo_any_day():
+    user = factories.make_admin()
+    survey = mf.make_survey(factories.make_touchpoint(slug="checkout"), slug="one")
+    mf.make_question(survey, "nps", "nps", required=False)
+    response_submit(survey=survey, answers={"nps": 7}, user=user)
+    services.recompute(full=True)
+    other = mf.make_survey(factories.make_touchpoint(slug="store"), slug="two")
+    question = mf.make_question(other, "nps", "nps", required=False)
+    moved = changed_score_questions(stored_score_questions(), current_score_questions())
+    assert moved == {question.pk}
+    assert services._score_days(moved) == set()  # it has no answers: no day to redo
+    services.recompute()
+    assert question.pk in stored_score_questions()
