@@ -84,17 +84,31 @@ def load_permissions(user) -> None:
     """Fill ModelBackend's per-request permission cache with one query instead of its two (the
     user's own permissions, then their groups'): on a KPI read that round trip is a tenth of the
     request. The set is the one ModelBackend would build; superusers and inactive users are left to
-    ModelBackend, which answers them without this cache."""
+    ModelBackend, which answers them without this cache.
+
+    Plain SQL with a UNION of the two id lists: the ORM's OR across both joins plans as a
+    DISTINCT over every permission row (0.8 ms planning and executing on each request, plus the
+    query compilation), the UNION as two index probes."""
     if not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
         return
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections, router
 
-    rows = (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("content_type__app_label", "codename")
-        .distinct()
+    user_model = user._meta.model  # a session user is a SimpleLazyObject
+    user_perms = user_model.user_permissions.through._meta.db_table
+    user_groups = user_model.groups.through._meta.db_table
+    group_perms = Group.permissions.through._meta.db_table
+    sql = (
+        f"SELECT ct.app_label, p.codename FROM {Permission._meta.db_table} p "
+        f"JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id "
+        f"WHERE p.id IN (SELECT permission_id FROM {user_perms} WHERE user_id = %s "
+        f"UNION SELECT gp.permission_id FROM {group_perms} gp "
+        f"JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)"
     )
+    with connections[router.db_for_read(Permission)].cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        rows = cursor.fetchall()
     user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from journeys.models import Channel, Persona, Stage, Touchpoint, channel_display_name
@@ -121,12 +122,21 @@ def _compute(definition: KpiDefinition, parts: dict | None, buckets: dict | None
     }
 
 
+def _slugs_and_names(model, ids) -> list[tuple]:
+    """(id, slug, name) rows in plain SQL: on a 12 ms series request the ORM's compilation of
+    this one-line query was half a millisecond, twice its round trip."""
+    ids = [int(pk) for pk in ids]
+    if not ids:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, slug, name FROM {table} WHERE id IN ({marks})", ids)
+        return cursor.fetchall()
+
+
 def _group_labels(group_by: str, ids) -> dict[int, tuple[str, str]]:
-    model = GROUP_MODELS[group_by]
-    labels = {
-        row[0]: (row[1], row[2])
-        for row in model.objects.filter(id__in=ids).values_list("id", "slug", "name")
-    }
+    labels = {row[0]: (row[1], row[2]) for row in _slugs_and_names(GROUP_MODELS[group_by], ids)}
     if group_by == "channel":
         # The channels the installation created are shown in the reader's language.
         labels = {pk: (slug, channel_display_name(name)) for pk, (slug, name) in labels.items()}
@@ -285,8 +295,8 @@ def kpi_breakdown(
 
 
 def last_computed() -> datetime | None:
-    state = FillState.objects.filter(source="all").first()
-    return state.last_computed if state else None
+    # On every KPI response: the value alone, no model instance.
+    return FillState.objects.filter(source="all").values_list("last_computed", flat=True).first()
 
 
 # At the end: the batched read builds on the helpers above.

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from cxhub.api import load_permissions
@@ -116,7 +116,11 @@ def test_series_many_is_one_series_per_kpi(org):
 
 
 def test_one_query_permission_set_is_model_backends():
-    users = [factories.make_manager(), factories.make_agent(), factories.make_user()]
+    direct = factories.make_agent()  # own permissions, one also given by a group
+    direct.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_kpis", "export_data", "view_survey"])
+    )
+    users = [factories.make_manager(), factories.make_agent(), factories.make_user(), direct]
     for user in users:
         fresh = User.objects.get(pk=user.pk)
         expected = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
