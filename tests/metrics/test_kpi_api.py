@@ -7,21 +7,11 @@ import math
 
 import pytest
 
-from metrics import services
 from tests import factories
-from tests.metrics import dataset
 
 pytestmark = pytest.mark.django_db
 
 W1, W2 = "2026-01-05", "2026-01-12"
-
-
-@pytest.fixture
-def data(settings):
-    settings.TIME_ZONE = "UTC"
-    built = dataset.build()
-    services.recompute(full=True)
-    return built
 
 
 @pytest.fixture

@@ -10,25 +10,16 @@ from datetime import UTC, date, datetime
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from metrics import api, services
+from metrics import api
 from metrics.kpis import KPIS
 from metrics.renderers import OrjsonRenderer
 from metrics.rollups import read
 from metrics.selectors import series_rows, sums
 from metrics.types import KpiFilters
 from tests import factories
-from tests.metrics import dataset
 
 pytestmark = pytest.mark.django_db
 FAST = [key for key, definition in KPIS.items() if series_rows.applies(definition)]
-
-
-@pytest.fixture
-def data(settings):
-    settings.TIME_ZONE = "UTC"
-    built = dataset.build()
-    services.recompute(full=True)
-    return built
 
 
 def _get(client, key: str, **params) -> bytes:
