@@ -27,6 +27,7 @@ from metrics.charts.base import (
     figure_json,
     fmt,
     is_small,
+    plotly_template,
     value_bounds,
 )
 from metrics.charts.trends import (
@@ -60,6 +61,7 @@ __all__ = [
     "is_small",
     "multi_trend_figure",
     "nps_mix_figure",
+    "plotly_template",
     "sparkline_figure",
     "trend_figure",
     "value_bounds",

@@ -262,15 +262,16 @@ def _without_none(value):
 
 
 @functools.cache
-def _template() -> dict:
-    """The default template plotly.graph_objects would embed in layout.template."""
+def plotly_template() -> dict:
+    """The default template plotly.graph_objects would embed in layout.template. Dashboard pages
+    carry it once (templates/metrics/_layout.html) and dashboards.js gives it to every figure:
+    embedded in each figure it was 7 KB of JSON eight times over on a touchpoint page."""
     return json.loads(pio.to_json(go.Figure(), validate=False))["layout"]["template"]
 
 
 def figure_json(fig: dict) -> dict:
     """The figure as plain JSON data, ready for `json_script` (which escapes <, > and &): the
-    same JSON as graph_objects' `to_json()`."""
+    same JSON as graph_objects' `to_json()`, less the template (plotly_template)."""
     layout = _without_none(fig.get("layout") or {})
-    layout["template"] = _template()
     payload = {"data": [_without_none(t) for t in fig.get("data", [])], "layout": layout}
     return json.loads(json.dumps(payload, cls=PlotlyJSONEncoder))

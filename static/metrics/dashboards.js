@@ -8,11 +8,16 @@
     return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\";
   }
 
+  // The page carries Plotly's template once, not in every figure; each figure parses its own
+  // copy, so nothing Plotly does to one layout reaches another.
+  var templateText = null;
+
   function draw(target) {
     var source = document.getElementById(target.getAttribute("data-figure"));
     if (!source || typeof Plotly === "undefined") { return; }
     var figure = JSON.parse(source.textContent);
     var layout = figure.layout || {};
+    if (templateText && !layout.template) { layout.template = JSON.parse(templateText); }
     var isSpark = target.classList.contains("spark");
     layout.autosize = true;
     var config = {
@@ -51,6 +56,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     toggleCustomRange();
+    var template = document.getElementById("plotly-template");
+    if (template) { templateText = template.textContent; }
     document.querySelectorAll("[data-figure]").forEach(draw);
   });
 })();

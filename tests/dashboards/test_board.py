@@ -82,10 +82,11 @@ def test_the_board_refuses_what_the_single_reads_refuse():
         )
 
 
-def test_figure_json_carries_the_default_template_and_leaves_out_unset_properties():
+def test_figure_json_leaves_out_the_template_and_unset_properties():
     figure = charts.figure_json(charts.sparkline_figure([], key="nps"))
     assert figure["data"][0]["type"] == "scatter"
-    assert "template" in figure["layout"] and "data" in figure["layout"]["template"]
+    assert "template" not in figure["layout"]  # once per page: test_pages_carry_the_template_once
+    assert "data" in charts.plotly_template() and "layout" in charts.plotly_template()
     bars = charts.figure_json(
         charts.grouped_bar_figure(["a"], [("mean", [1.0])], unit="hours", title="")
     )

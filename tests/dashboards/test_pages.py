@@ -356,3 +356,24 @@ def test_this_month_so_far_is_compared_with_the_same_days_of_last_month(client, 
     assert tiles["csat"]["raw_value"] == now.value
     if now.value is not None and before.value is not None:
         assert tiles["csat"]["change"].endswith(" pts")
+
+
+JSON_SCRIPT = r'<script id="([^"]+)" type="application/json">(.*?)</script>'
+
+
+def test_pages_carry_the_chart_template_once_and_no_figure_repeats_it(client, manager, org):
+    client.force_login(manager)
+    add_responses(org, per_touchpoint=3, days=20)
+    recompute()
+    slug = org.touchpoints[0].slug
+    for url in ("/", reverse("metrics:touchpoint_detail", args=[slug])):
+        html = client.get(url).content.decode()
+        found = re.findall(JSON_SCRIPT, html, re.S)
+        assert [name for name, _text in found].count("plotly-template") == 1
+        scripts = dict(found)
+        template = json.loads(scripts.pop("plotly-template"))
+        assert "layout" in template and "data" in template
+        figures = [json.loads(text) for text in scripts.values()]
+        figures = [f for f in figures if isinstance(f, dict) and "layout" in f]
+        assert figures, url
+        assert all("template" not in f["layout"] for f in figures), url

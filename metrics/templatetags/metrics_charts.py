@@ -1,0 +1,16 @@
+"""Template tags of the dashboard pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import json_script
+
+from metrics.charts import plotly_template
+
+register = template.Library()
+
+
+@register.simple_tag
+def plotly_template_script() -> str:
+    """The chart template, once per page, for dashboards.js to give every figure."""
+    return json_script(plotly_template(), "plotly-template")
