@@ -147,7 +147,7 @@ class Invitation(models.Model):
                 fields=["ticket"],
                 condition=Q(ticket__isnull=False) & ~Q(status="cancelled"),
                 name="one_live_invitation_per_ticket",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -141,9 +141,7 @@ def bench_database(django_db_blocker):
 
 
 @postgres_only
-def test_bench_generates_measures_every_figure_and_compares_equal_numbers(
-    tmp_path, bench_database
-):
+def test_bench_generates_measures_every_figure_and_compares_equal_numbers(tmp_path, bench_database):
     output = tmp_path / "bench.json"
     call_command("bench", *TINY, "--db-name", bench_database, "--json", str(output))
     # The bench leaves the default connection on its database: what follows reads its rows.

@@ -52,8 +52,7 @@ def test_environment_overrides_database_broker_and_time_zone(tmp_path):
         "s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'] > s.CELERY_TASK_TIME_LIMIT",
     )
     assert out == (
-        "django.db.backends.postgresql cxhub.cache.FailOpenRedisCache "
-        "Asia/Jakarta 60 True"
+        "django.db.backends.postgresql cxhub.cache.FailOpenRedisCache Asia/Jakarta 60 True"
     )
 
 

@@ -67,7 +67,7 @@ def test_huge_and_formula_strings(post):
     document = dict(post.document)
     document["name"] = "x" * 900_000
     refused(post(json.dumps(document).encode()))
-    document["name"] = "=HYPERLINK(\"http://evil.example\",\"x\")"
+    document["name"] = '=HYPERLINK("http://evil.example","x")'
     document["stages"] = [dict(stage, name="@SUM(1+1)") for stage in document["stages"]]
     assert post(json.dumps(document).encode()).status_code == 302
     assert Journey.objects.get(slug="copy").name.startswith("=HYPERLINK")
