@@ -6,16 +6,18 @@ of one type (those come from the answer rows) and skipped questions."""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from metrics import selectors, services
-from metrics.models import AnswerDaily, ResponseDaily
+from metrics.models import AnswerDaily, ResponseDaily, ScoreQuestion
 from metrics.rollups.surveys import (
     changed_score_questions,
     current_score_questions,
@@ -155,3 +157,32 @@ def test_a_new_survey_does_not_redo_any_day():
     assert services._score_days(moved) == set()  # it has no answers: no day to redo
     services.recompute()
     assert question.pk in stored_score_questions()
+
+
+def test_a_refresh_of_some_days_builds_with_the_stored_set():
+    """rollups_refresh (no recompute) must not mix sets: with a second NPS question added since
+    the last recompute, the first one is still left out of the answer rows, as readers expect."""
+    user = factories.make_admin()
+    survey = mf.make_survey(factories.make_touchpoint(slug="checkout"), slug="one")
+    first = mf.make_question(survey, "nps", "nps", required=False)
+    response_submit(survey=survey, answers={"nps": 9}, user=user)
+    services.recompute(full=True)
+    mf.make_question(survey, "nps_staff", "nps", required=False)
+    services.rollups_refresh(days=[timezone.localdate()])
+    assert not AnswerDaily.objects.filter(question_id=first.pk).exists()
+    assert _agrees(survey)
+
+
+def test_the_migration_records_the_set_the_existing_rows_were_built_with():
+    migration = importlib.import_module("metrics.migrations.0008_score_question")
+    one = mf.make_survey(factories.make_touchpoint(slug="checkout"), slug="one")
+    mf.make_question(one, "nps", "nps")
+    mf.make_question(one, "ces", "ces")
+    mf.make_question(one, "why", "text")
+    two = mf.make_survey(factories.make_touchpoint(slug="store"), slug="two")
+    mf.make_question(two, "nps", "nps")
+    mf.make_question(two, "nps_staff", "nps")
+    ScoreQuestion.objects.all().delete()
+    migration.record_current_score_questions(django_apps, None)
+    assert stored_score_questions() == current_score_questions()
+    assert {kind for kind, _survey in stored_score_questions().values()} == {"nps", "ces"}
