@@ -95,18 +95,26 @@ def load_permissions(user) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connections, router
 
+    connection = connections[router.db_for_read(Permission)]
+    q = connection.ops.quote_name
     user_model = user._meta.model  # a session user is a SimpleLazyObject
-    user_perms = user_model.user_permissions.through._meta.db_table
-    user_groups = user_model.groups.through._meta.db_table
-    group_perms = Group.permissions.through._meta.db_table
-    sql = (
-        f"SELECT ct.app_label, p.codename FROM {Permission._meta.db_table} p "
-        f"JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id "
-        f"WHERE p.id IN (SELECT permission_id FROM {user_perms} WHERE user_id = %s "
-        f"UNION SELECT gp.permission_id FROM {group_perms} gp "
-        f"JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)"
+    # Each many-to-many: (its table, the column of this side, the column of the other side).
+    own, member, granted = (
+        (q(f.m2m_db_table()), q(f.m2m_column_name()), q(f.m2m_reverse_name()))
+        for f in (
+            user_model._meta.get_field("user_permissions"),
+            user_model._meta.get_field("groups"),
+            Group._meta.get_field("permissions"),
+        )
     )
-    with connections[router.db_for_read(Permission)].cursor() as cursor:
+    sql = (
+        f"SELECT ct.app_label, p.codename FROM {q(Permission._meta.db_table)} p "
+        f"JOIN {q(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id "
+        f"WHERE p.id IN (SELECT {own[2]} FROM {own[0]} WHERE {own[1]} = %s "
+        f"UNION SELECT g.{granted[2]} FROM {granted[0]} g "
+        f"JOIN {member[0]} m ON m.{member[2]} = g.{granted[1]} WHERE m.{member[1]} = %s)"
+    )
+    with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, user.pk])
         rows = cursor.fetchall()
     user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}

@@ -165,6 +165,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if not REDIS_URL and CELERY_BROKER_URL.startswith("redis"):
     REDIS_URL = CELERY_BROKER_URL
+# A Redis that drops packets instead of refusing them must not hold requests: each cache call
+# gives up after a second (a normal one takes a fraction of a millisecond) and fails open.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -173,6 +176,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CX_CACHE_PREFIX", "cxhub"),
             "TIMEOUT": 3600,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

@@ -125,7 +125,7 @@ def _compute(definition: KpiDefinition, parts: dict | None, buckets: dict | None
 def _slugs_and_names(model, ids) -> list[tuple]:
     """(id, slug, name) rows in plain SQL: on a 12 ms series request the ORM's compilation of
     this one-line query was half a millisecond, twice its round trip."""
-    ids = [int(pk) for pk in ids]
+    ids = sorted({int(pk) for pk in ids if pk is not None})  # as the ORM's id__in did
     if not ids:
         return []
     table = connection.ops.quote_name(model._meta.db_table)

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from cxhub.api import load_permissions
 from metrics import selectors
@@ -126,6 +127,14 @@ def test_one_query_permission_set_is_model_backends():
         expected = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
         load_permissions(fresh)
         assert fresh._perm_cache == expected
+    # A session request's user is a lazy object around the user.
+    lazy = SimpleLazyObject(lambda: User.objects.get(pk=direct.pk))
+    load_permissions(lazy)
+    assert lazy._perm_cache == ModelBackend().get_all_permissions(User.objects.get(pk=direct.pk))
+    assert "metrics.export_data" in lazy._perm_cache
     admin = User.objects.create_superuser("root-perfr", "r@example.com", "x")
     load_permissions(admin)
     assert not hasattr(admin, "_perm_cache")
+    direct.is_active = False  # ModelBackend answers an inactive user with no permissions
+    load_permissions(direct)
+    assert not hasattr(direct, "_perm_cache") and not direct.has_perm("metrics.view_kpis")
