@@ -20,12 +20,15 @@ class SharedClientRedisCacheClient(RedisCacheClient):
     makes two calls. A Redis object only borrows connections from its pool per command, so
     sharing it between threads is what redis-py supports."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}  # id(pool) -> its client; pools live as long
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = self._clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 
